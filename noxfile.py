@@ -1,0 +1,106 @@
+"""Nox sessions for the Numbast monorepo (``nox -l`` lists them).
+
+The CUDA wheels that numba-cuda brings are about 1 GB, so every session that needs them runs in
+one shared virtual environment, ``.nox/_shared``, created once and refreshed only when a
+``pyproject.toml`` or ``constraints.txt`` changes. ``lint`` needs only ruff and has its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = ("packages/ast_canopy", "packages/numbast_core", "packages/numbast_cli")
+ARCHS = ("sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120")
+TEST_TOOLS = ("pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "ruff>=0.5")
+TEST_DIRS = tuple(f"{p}/tests" for p in PACKAGES) + ("conformance/tests", "docs/tests")
+DOCS_TOOLS = ("sphinx>=7", "sphinx-click>=5")
+
+nox.options.sessions = ["tests", "lint"]
+
+
+def _fingerprint() -> str:
+    """Hash of everything that decides what the shared venv must contain."""
+    digest = hashlib.sha256()
+    for path in (
+        ROOT / "constraints.txt",
+        *(ROOT / p / "pyproject.toml" for p in PACKAGES),
+        Path(__file__),
+    ):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _shared_python(session: nox.Session) -> str:
+    """Create (once) the shared venv with the three packages installed; return its python."""
+    venv = ROOT / ".nox" / "_shared"
+    python = venv / "bin" / "python"
+    stamp = venv / ".numbast-fingerprint"
+    wanted = _fingerprint()
+    if not python.exists():
+        session.run("python3", "-m", "venv", str(venv), external=True)
+        session.run(str(python), "-m", "pip", "install", "-q", "-U", "pip", external=True)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        session.run(
+            str(python), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"),
+            *(str(ROOT / p) for p in PACKAGES), *TEST_TOOLS, *DOCS_TOOLS, "ml_dtypes",
+            external=True,
+        )
+        stamp.write_text(wanted)
+    return str(python)
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """Run the CPU test suites of the three packages (pytest -n auto)."""
+    python = _shared_python(session)
+    args = session.posargs or ["-n", "auto"]
+    dirs = [d for d in TEST_DIRS if (ROOT / d).is_dir()]
+    session.run(python, "-m", "pytest", *args, *dirs, external=True)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx HTML docs with warnings as errors."""
+    python = _shared_python(session)
+    session.run(
+        python, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+        external=True,
+    )
+
+
+@nox.session(python=False)
+@nox.parametrize("arch", ARCHS)
+def conformance(session: nox.Session, arch: str) -> None:
+    """Generate bindings for real CUDA headers, then compile and link every binding for ARCH on CPU."""
+    python = _shared_python(session)
+    session.run(python, "-m", "conformance.cpu", "--arch", arch, *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def conformance_gpu(session: nox.Session) -> None:
+    """Run bound functions on the GPU and compare them bit for bit with native CUDA C++."""
+    python = _shared_python(session)
+    session.run(
+        python, "-m", "pytest", "-m", "gpu", "conformance/tests", *session.posargs,
+        external=True, env={"NUMBAST_REQUIRE_GPU": "1"},
+    )
+
+
+@nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks (CPU parts here; GPU parts where a GPU is present) and print tables."""
+    python = _shared_python(session)
+    session.run(python, "-m", "bench", *session.posargs, external=True, env=dict(os.environ))
