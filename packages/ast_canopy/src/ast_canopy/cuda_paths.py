@@ -3,6 +3,8 @@
 Order: the CUDA wheels found by ``cuda.pathfinder`` (when it is installed), then ``CUDA_HOME`` /
 ``CUDA_PATH``, then ``/usr/local/cuda``. The first root that has ``cuda_runtime.h`` wins; its
 ``cccl`` subfolder (``cuda/std``, ``cooperative_groups``) and the curand header folder are added.
+A root must also have ``crt/host_defines.h``: the runtime wheel alone ships no ``crt/`` folder
+(that is the separate crt wheel), and clang cannot parse ``cuda_runtime.h`` without it.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def find_cuda_paths(include_dirs: list[str] | tuple[str, ...] | None = None) -> 
             os.path.realpath(d)
             for d in _candidate_include_dirs()
             if os.path.isfile(os.path.join(d, "cuda_runtime.h"))
+            and os.path.isfile(os.path.join(d, "crt", "host_defines.h"))
         ][:1]
     if not dirs:
         raise FileNotFoundError(

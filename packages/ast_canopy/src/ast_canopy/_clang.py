@@ -1,0 +1,243 @@
+"""Everything that touches ``clang.cindex`` lives here (arguments, parse flags, C API extras).
+
+The rest of ast_canopy works with the small helpers below and with cursors as opaque values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from clang import cindex
+
+from .cuda_paths import CudaPaths
+from .model import Diagnostic, Location
+
+# libclang-ng injects ``-isystem <its libc++>`` unless disabled; CUDA on x86 must use the host
+# libstdc++, so switch it off before any Index exists.
+if hasattr(cindex.Config, "libcxx_dir"):
+    cindex.Config.libcxx_dir = None
+
+CursorKind = cindex.CursorKind
+TypeKind = cindex.TypeKind
+Cursor = cindex.Cursor
+ClangType = cindex.Type
+
+RESOURCE_DIR = getattr(cindex.Config, "resource_dir", None) or os.path.join(
+    os.path.dirname(os.path.realpath(cindex.__file__)), "native", "resource"
+)
+
+PARSE_KEEP_GOING = 0x200
+PARSE_SKIP_FUNCTION_BODIES = 0x40
+PARSE_VISIT_IMPLICIT_ATTRIBUTES = 0x2000  # no cindex constant; shows implicit __host__ __device__
+
+# Arches the bundled clang accepts together with a modern (>= 12) CUDA toolkit.
+SUPPORTED_ARCHS: tuple[str, ...] = (
+    "sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72", "sm_75", "sm_80",
+    "sm_86", "sm_87", "sm_88", "sm_89", "sm_90", "sm_90a", "sm_100", "sm_100a", "sm_101",
+    "sm_101a", "sm_103", "sm_103a", "sm_110", "sm_110a", "sm_120", "sm_120a", "sm_121",
+    "sm_121a",
+)  # fmt: skip
+
+_ARCH_RE = re.compile(r"sm_\d+a?")
+
+
+def clang_version() -> str:
+    """The bundled libclang's version string, e.g. ``"clang version 22.1.0"``."""
+    fn = _lib_fn("clang_getClangVersion", [], cindex._CXString)
+    return cindex._CXString.from_result(fn())
+
+
+def normalize_arch(compute_capability: object) -> str:
+    """Turn ``"sm_90"``, ``"90"``, ``90`` or ``(9, 0)`` into ``"sm_90"``; reject anything else."""
+    cc = compute_capability
+    if isinstance(cc, tuple) and len(cc) == 2 and all(isinstance(x, int) for x in cc):
+        arch = f"sm_{cc[0]}{cc[1]}"
+    elif isinstance(cc, int) and not isinstance(cc, bool):
+        arch = f"sm_{cc}"
+    elif isinstance(cc, str):
+        arch = cc.strip()
+        if re.fullmatch(r"\d+a?", arch):
+            arch = "sm_" + arch
+    else:
+        arch = repr(cc)
+    if not _ARCH_RE.fullmatch(arch) or arch not in SUPPORTED_ARCHS:
+        raise ValueError(
+            f"unsupported GPU arch {compute_capability!r}: expected sm_<digits>[a] within the "
+            f"range the bundled clang supports ({SUPPORTED_ARCHS[0]} .. {SUPPORTED_ARCHS[-1]}: "
+            f"{', '.join(SUPPORTED_ARCHS)})"
+        )
+    return arch
+
+
+@contextlib.contextmanager
+def support_dir(paths: CudaPaths) -> Iterator[tuple[str, str | None]]:
+    """Yield ``(cuda_root, stub_dir)``: a fake toolkit root and a curand stub when needed.
+
+    clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a temp
+    root with ``bin/`` and an ``include`` link is made. clang's CUDA wrapper always includes
+    ``curand_mtgp32_kernel.h``: without curand headers an empty stub goes on ``-idirafter``.
+    """
+    need_root = not os.path.isdir(os.path.join(paths.toolkit_root, "bin"))
+    if not need_root and paths.has_curand:
+        yield paths.toolkit_root, None
+        return
+    with tempfile.TemporaryDirectory(prefix="ast_canopy_") as tmp:
+        root = paths.toolkit_root
+        if need_root:
+            root = os.path.join(tmp, "cuda")
+            os.makedirs(os.path.join(root, "bin"))
+            os.makedirs(os.path.join(root, "lib64"))
+            os.symlink(paths.include_dirs[0], os.path.join(root, "include"))
+        stub = None
+        if not paths.has_curand:
+            stub = os.path.join(tmp, "stub")
+            os.makedirs(stub)
+            with open(os.path.join(stub, "curand_mtgp32_kernel.h"), "w") as f:
+                f.write("/* empty stub written by ast_canopy: no curand headers found */\n")
+        yield root, stub
+
+
+def build_args(
+    arch: str,
+    cuda_root: str,
+    include_dirs: Sequence[str],
+    cxx_standard: str,
+    additional_includes: Sequence[str] = (),
+    defines: Sequence[str] = (),
+    stub_dir: str | None = None,
+) -> list[str]:
+    args = [
+        "-x",
+        "cuda",
+        "--cuda-device-only",
+        f"--cuda-gpu-arch={arch}",
+        f"--cuda-path={cuda_root}",
+        f"-std={cxx_standard}",
+        "-nocudalib",
+        "-Wno-unknown-cuda-version",
+        "-resource-dir",  # two tokens, so libclang-ng does not append its own
+        RESOURCE_DIR,
+    ]
+    args += [f"-I{d}" for d in additional_includes]
+    args += [f"-I{d}" for d in include_dirs]
+    args += [f"-D{d}" for d in defines]
+    if stub_dir:
+        args += ["-idirafter", stub_dir]
+    return args
+
+
+def parse(
+    path: str,
+    args: Sequence[str],
+    skip_function_bodies: bool = False,
+    unsaved: Sequence[tuple[str, str]] = (),
+) -> cindex.TranslationUnit:
+    options = PARSE_KEEP_GOING | PARSE_VISIT_IMPLICIT_ATTRIBUTES
+    if skip_function_bodies:
+        options |= PARSE_SKIP_FUNCTION_BODIES
+    index = cindex.Index.create()
+    return index.parse(path, list(args), unsaved_files=list(unsaved) or None, options=options)
+
+
+_SEVERITY = {2: "warning", 3: "error", 4: "fatal"}
+
+
+def diagnostics(tu: cindex.TranslationUnit) -> tuple[Diagnostic, ...]:
+    out = []
+    for d in tu.diagnostics:
+        if d.severity < 2:
+            continue
+        loc = d.location
+        file = os.path.realpath(loc.file.name) if loc.file else "<command line>"
+        out.append(
+            Diagnostic(
+                severity=_SEVERITY.get(d.severity, "error"),
+                location=Location(file, loc.line, loc.column),
+                message=d.spelling,
+            )
+        )
+    return tuple(out)
+
+
+def location(cursor: Cursor) -> tuple[str | None, int, int]:
+    """Expansion location: ``(file name as clang spells it, line, column)``."""
+    loc = cursor.location
+    f = loc.file
+    return (f.name if f else None), loc.line, loc.column
+
+
+@dataclass(frozen=True)
+class Printer:
+    """Pretty-prints declarations (terse: no bodies), the text cindex has no API for."""
+
+    policy: cindex.PrintingPolicy
+
+    @classmethod
+    def for_tu(cls, tu: cindex.TranslationUnit) -> Printer:
+        policy = cindex.PrintingPolicy.create(tu.cursor)
+        policy.set_property(cindex.PrintingPolicyProperty.TerseOutput, 1)
+        policy.set_property(cindex.PrintingPolicyProperty.IncludeNewlines, 0)
+        return cls(policy)
+
+    def __call__(self, cursor: Cursor) -> str:
+        return cursor.pretty_printed(self.policy)
+
+
+# --- clang_Cursor_Evaluate (not wrapped by cindex) -------------------------------------------
+
+_EVAL_INT = 1
+_EVAL_FLOAT = 2
+
+
+def _lib_fn(name: str, argtypes: list, restype: object) -> object:
+    fn = getattr(cindex.conf.lib, name)
+    fn.argtypes = argtypes
+    fn.restype = restype
+    return fn
+
+
+def evaluate(cursor: Cursor) -> int | float | None:
+    """Value of a constant expression declaration (``constexpr`` variable), or ``None``."""
+    ev = _lib_fn("clang_Cursor_Evaluate", [Cursor], ctypes.c_void_p)
+    res = ev(cursor)
+    if not res:
+        return None
+    try:
+        kind = _lib_fn("clang_EvalResult_getKind", [ctypes.c_void_p], ctypes.c_int)(res)
+        if kind == _EVAL_INT:
+            unsigned = _lib_fn("clang_EvalResult_isUnsignedInt", [ctypes.c_void_p], ctypes.c_uint)
+            if unsigned(res):
+                get = _lib_fn(
+                    "clang_EvalResult_getAsUnsigned", [ctypes.c_void_p], ctypes.c_ulonglong
+                )
+            else:
+                get = _lib_fn(
+                    "clang_EvalResult_getAsLongLong", [ctypes.c_void_p], ctypes.c_longlong
+                )
+            return int(get(res))
+        if kind == _EVAL_FLOAT:
+            get = _lib_fn("clang_EvalResult_getAsDouble", [ctypes.c_void_p], ctypes.c_double)
+            return float(get(res))
+        return None
+    finally:
+        _lib_fn("clang_EvalResult_dispose", [ctypes.c_void_p], None)(res)
+
+
+def exec_space_attrs(cursor: Cursor) -> set[str]:
+    """Names of the CUDA attributes (explicit or implicit) on a function cursor."""
+    found = set()
+    for child in cursor.get_children():
+        k = child.kind
+        if k == CursorKind.CUDADEVICE_ATTR:
+            found.add("device")
+        elif k == CursorKind.CUDAHOST_ATTR:
+            found.add("host")
+        elif k == CursorKind.CUDAGLOBAL_ATTR:
+            found.add("global")
+    return found
