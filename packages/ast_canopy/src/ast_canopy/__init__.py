@@ -119,20 +119,21 @@ def _parse(
     for d in includes:
         if not os.path.isdir(d):
             raise FileNotFoundError(f"include directory not found: {d}")
-    with _clang.support_dir(paths) as (root, stub):
+    with _clang.support_dir(paths) as (root, include_dirs, stub):
         args = _clang.build_args(
-            arch, root, paths.include_dirs, cxx_standard, includes, _as_list(defines), stub
+            arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub
         )
         if verbose:
             print(f"ast_canopy: clang {' '.join(args)} {source_path}", file=sys.stderr)
         tu = _clang.parse(source_path, args, skip_function_bodies, unsaved)
         diags = _clang.diagnostics(tu)
-    if verbose:
-        for d in diags:
-            print(f"ast_canopy: {d}", file=sys.stderr)
-    if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
-        raise ParseError(source_path, diags)
-    return extract.extract(tu, files_to_retain, diags)
+        if verbose:
+            for d in diags:
+                print(f"ast_canopy: {d}", file=sys.stderr)
+        if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
+            raise ParseError(source_path, diags)
+        # Inside the ``with``: locations may point through links in the temp dir.
+        return extract.extract(tu, files_to_retain, diags)
 
 
 def parse_declarations_from_source(

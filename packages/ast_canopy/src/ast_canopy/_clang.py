@@ -76,16 +76,30 @@ def normalize_arch(compute_capability: object) -> str:
 
 
 @contextlib.contextmanager
-def support_dir(paths: CudaPaths) -> Iterator[tuple[str, str | None]]:
-    """Yield ``(cuda_root, stub_dir)``: a fake toolkit root and a curand stub when needed.
+def support_dir(paths: CudaPaths) -> Iterator[tuple[str, tuple[str, ...], str | None]]:
+    """Yield ``(cuda_root, include_dirs, stub_dir)`` for :func:`build_args`.
 
-    clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a temp
-    root with ``bin/`` and an ``include`` link is made. clang's CUDA wrapper always includes
-    ``curand_mtgp32_kernel.h``: without curand headers an empty stub goes on ``-idirafter``.
+    - clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a
+      temp root with ``bin/`` and an ``include`` link is made.
+    - clang's CUDA wrapper always includes ``curand_mtgp32_kernel.h``: without curand headers an
+      empty stub goes on ``-idirafter``.
+    - When curand comes from another full CUDA include dir (the wheels), only its ``curand*``
+      headers are exposed (through links in a temp dir): its quoted includes would otherwise pull
+      that dir's ``vector_types.h`` etc. ahead of the toolkit's, mixing two installations.
     """
+    dirs = list(paths.include_dirs)
+    main = dirs[0]
+    foreign = [
+        i
+        for i, d in enumerate(dirs)
+        if i > 0
+        and d != os.path.join(main, "cccl")
+        and os.path.isfile(os.path.join(d, "curand_kernel.h"))
+        and os.path.isfile(os.path.join(d, "cuda_runtime.h"))
+    ]
     need_root = not os.path.isdir(os.path.join(paths.toolkit_root, "bin"))
-    if not need_root and paths.has_curand:
-        yield paths.toolkit_root, None
+    if not need_root and paths.has_curand and not foreign:
+        yield paths.toolkit_root, tuple(dirs), None
         return
     with tempfile.TemporaryDirectory(prefix="ast_canopy_") as tmp:
         root = paths.toolkit_root
@@ -93,14 +107,21 @@ def support_dir(paths: CudaPaths) -> Iterator[tuple[str, str | None]]:
             root = os.path.join(tmp, "cuda")
             os.makedirs(os.path.join(root, "bin"))
             os.makedirs(os.path.join(root, "lib64"))
-            os.symlink(paths.include_dirs[0], os.path.join(root, "include"))
+            os.symlink(main, os.path.join(root, "include"))
+        for n, i in enumerate(foreign):
+            farm = os.path.join(tmp, f"curand{n}")
+            os.makedirs(farm)
+            for name in os.listdir(dirs[i]):
+                if name.startswith("curand") and name.endswith((".h", ".hpp")):
+                    os.symlink(os.path.join(dirs[i], name), os.path.join(farm, name))
+            dirs[i] = farm
         stub = None
         if not paths.has_curand:
             stub = os.path.join(tmp, "stub")
             os.makedirs(stub)
             with open(os.path.join(stub, "curand_mtgp32_kernel.h"), "w") as f:
                 f.write("/* empty stub written by ast_canopy: no curand headers found */\n")
-        yield root, stub
+        yield root, tuple(dirs), stub
 
 
 def build_args(
