@@ -28,3 +28,7 @@ class ConfigError(Exception):
 
     def __reduce__(self):  # keep problems across pickling (e.g. pytest-xdist)
         return (type(self), (self.problems, self.source))
+
+
+class GenerationError(Exception):
+    """Generation failed: a header is missing or does not parse (message names file:line:col)."""
