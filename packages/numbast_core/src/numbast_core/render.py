@@ -18,7 +18,7 @@ def runtime_text() -> str:
     return text[start:].rstrip() + "\n"
 
 
-def _param_expr(p: ParamPlan) -> str:
+def param_expression(p: ParamPlan) -> str:
     if p.mode == "ptr":
         return f"_ptr({p.numba})"
     if p.mode == "out":
@@ -29,7 +29,7 @@ def _param_expr(p: ParamPlan) -> str:
 
 
 def _overload_row(o: OverloadPlan) -> str:
-    params = "".join(f"{_param_expr(p)}, " for p in o.params)
+    params = "".join(f"{param_expression(p)}, " for p in o.params)
     return f"    ({o.shim!r}, {o.cxx_name!r}, {o.result or 'None'}, ({params}), {o.cooperative}),\n"
 
 

@@ -3,6 +3,7 @@
 # glue. The glue is compiled once per process with NVRTC to LTO-IR for the module's GPU arch and
 # linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
+import enum as _pyenum  # noqa: F401 (used by the enum classes below)
 import re as _re
 
 from llvmlite import ir as _ir

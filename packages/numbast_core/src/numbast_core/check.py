@@ -1,0 +1,141 @@
+"""Compile and link a kernel for every bound callable of a generated module, on the CPU.
+
+NVRTC compiles the module's C++ glue and nvJitLink links each kernel for the arch: no GPU is
+needed. Kernels are built in batches; a batch that fails is retried one callable at a time so
+each failure is pinned to its function. numba is imported here, never on the generation path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from .plan import BindingPlan, OverloadPlan
+from .render import param_expression
+
+BATCH = 24
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    python_name: str
+    cxx_name: str  # the C++ signature
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    arch: str
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok_count(self) -> int:
+        return sum(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+
+@dataclass(frozen=True)
+class _Call:
+    python_name: str
+    overload: OverloadPlan
+
+
+def import_module_from_path(path: str | Path) -> ModuleType:
+    """Import a generated module from its file, under a unique name."""
+    name = f"_numbast_checked_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # numba's typing registry needs the module to be importable
+    spec.loader.exec_module(module)
+    return module
+
+
+def cc_of(arch: str) -> tuple:
+    match = re.fullmatch(r"sm_(\d+)(a?)", arch)
+    if not match:
+        raise ValueError(f"not an arch: {arch!r}")
+    major, minor = divmod(int(match.group(1)), 10)
+    return (major, minor, match.group(2)) if match.group(2) else (major, minor)
+
+
+def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
+    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``."""
+    from numba.cuda import types
+
+    namespace = vars(module)
+    params_decl, argtypes, body, env = [], [], [], {}
+    for i, call in enumerate(calls):
+        env[f"f{i}"] = getattr(module, call.python_name)
+        params = [eval(param_expression(p), namespace) for p in call.overload.params]
+        result = module._result_type(eval(call.overload.result or "None", namespace), params)
+        args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
+        if result == types.void:
+            body.append(f"    f{i}({', '.join(args)})")
+        else:
+            body.append(f"    o{i}[0] = f{i}({', '.join(args)})")
+            params_decl.append(f"o{i}")
+            argtypes.append(types.CPointer(result))
+        params_decl += args
+        argtypes += [ty for mode, ty, _ in params if mode != "out"]
+    source = f"def kernel({', '.join(params_decl)}):\n" + "\n".join(body) + "\n"
+    exec(compile(source, "<numbast-check>", "exec"), env)
+    return env["kernel"], tuple(argtypes)
+
+
+def _compile_and_link(module: ModuleType, calls: Sequence[_Call], cc: tuple) -> str:
+    """Empty string on success, else the error message."""
+    from numba.cuda import types
+    from numba.cuda.compiler import compile_cuda, kernel_fixup
+
+    try:
+        kernel, argtypes = _kernel_for(module, calls)
+        cres = compile_cuda(
+            kernel, types.void, argtypes, cc=cc, lto=True, nvvm_options={"opt": 3}
+        )
+        library = cres.library
+        kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
+        library._entry_name = cres.fndesc.llvm_func_name
+        library.get_cubin(cc=cc)
+    except Exception as error:  # any failure of this callable is the finding
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
+def check_module(
+    module_path: str | Path,
+    plan: BindingPlan,
+    arch: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckReport:
+    """Compile+link every bound callable of the module at ``module_path`` for ``arch``."""
+    import warnings
+
+    arch = arch or plan.arch
+    cc = cc_of(arch)
+    calls = [_Call(f.python_name, o) for f in plan.functions for o in f.overloads]
+    results: list[CheckResult] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NVRTC/numba performance chatter is not a finding
+        module = import_module_from_path(module_path)
+        for start in range(0, len(calls), BATCH):
+            batch = calls[start : start + BATCH]
+            errors = [""] * len(batch)
+            if _compile_and_link(module, batch, cc):
+                errors = [_compile_and_link(module, [call], cc) for call in batch]
+            for call, error in zip(batch, errors):
+                results.append(
+                    CheckResult(call.python_name, call.overload.cxx_signature, not error, error)
+                )
+                if progress is not None:
+                    progress(len(results), len(calls))
+    return CheckReport(arch, tuple(results))
