@@ -394,7 +394,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[str] = []
+        self.duplicates: list[tuple[int, str]] = []
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
@@ -410,8 +410,11 @@ class _StrictLoader(yaml.SafeLoader):
                 if first is not key_node.start_mark:
                     m = key_node.start_mark
                     self.duplicates.append(
-                        f"{m.line + 1}:{m.column + 1}: duplicate key {key!r} "
-                        f"(first given at line {first.line + 1})"
+                        (
+                            m.line,
+                            f"{m.line + 1}:{m.column + 1}: duplicate key {key!r} "
+                            f"(first given at line {first.line + 1})",
+                        )
                     )
         return super().construct_mapping(node, deep=deep)
 
@@ -432,9 +435,17 @@ def _read_yaml(path: str) -> Any:
 
 
 def _parse_yaml(text: str, source: str) -> Any:
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)
         data = loader.get_single_data()
+    except yaml.reader.ReaderError as e:
+        before = text[: e.position]
+        line, col = before.count("\n") + 1, e.position - before.rfind("\n")
+        raise ConfigError(
+            [f"{source}:{line}:{col}: character {e.character:#06x} is not allowed in YAML"],
+            source,
+        ) from None
     except yaml.MarkedYAMLError as e:
         raise ConfigError([_yaml_problem(e, text, source)], source) from None
     except yaml.YAMLError as e:  # pragma: no cover - every PyYAML error we know is marked
@@ -442,9 +453,10 @@ def _parse_yaml(text: str, source: str) -> Any:
     except (RecursionError, ValueError, TypeError, OverflowError) as e:
         raise ConfigError([f"{source}: invalid YAML: {type(e).__name__}: {e}"], source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
-        raise ConfigError([f"{source}:{d}" for d in loader.duplicates], source)
+        raise ConfigError([f"{source}:{d}" for _, d in sorted(loader.duplicates)], source)
     return data
 
 
@@ -551,8 +563,8 @@ def _schema_problem(error) -> str:
         titles = [s.get("title") for s in error.validator_value]
         if all(titles):
             return f"{_fmt_path(path)}: {error.instance!r} is not {' or '.join(titles)}"
-    if error.validator == "propertyNames":
-        return f"{_fmt_path(path)}: key {error.instance!r}: {error.message}"
+    if "propertyNames" in error.absolute_schema_path:
+        return f"{_fmt_path(path)}: key {error.message}"
     return f"{_fmt_path(path)}: {error.message}"
 
 

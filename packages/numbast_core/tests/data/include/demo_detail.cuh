@@ -1,0 +1,3 @@
+// Included by demo.cuh; its declarations are not bound unless listed in File List.
+#pragma once
+__device__ int demo_detail_version();
