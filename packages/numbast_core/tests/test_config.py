@@ -769,6 +769,10 @@ def test_schema_is_valid_and_documented():
             assert not list(validator.iter_errors({**MINIMAL, key: example})), (key, example)
         for sub, subprop in prop.get("properties", {}).items():
             assert subprop.get("description"), (key, sub)
+            assert "default" in subprop and subprop.get("examples"), (key, sub)
+            for example in [subprop["default"], *subprop["examples"]]:
+                instance = {**MINIMAL, key: {sub: example}}
+                assert not list(validator.iter_errors(instance)), (key, sub, example)
     for example in schema["examples"]:
         assert not list(validator.iter_errors(example))
 
