@@ -1,9 +1,425 @@
-"""Placeholder until the cli issue lands."""
+"""The ``numbast`` command: generate, inspect, validate, schema (and the seed's legacy form).
+
+Exit codes: 0 success; 1 generation failed (parse errors, ``--check`` failures, I/O errors);
+2 usage or config errors; 130 interrupted. No traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import click
+
+from . import __version__
+from .report import (
+    Style,
+    check_lines,
+    color_allowed,
+    rows_json,
+    rows_table,
+    skipped_detail_lines,
+    stage_line,
+    summary_lines,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+LEGACY_PROG = "python -m numbast"
+_GROUP_FLAGS = frozenset({"--version", "-h", "--help"})
 
 
-def main() -> None:
-    raise SystemExit("numbast: not implemented yet")
+def _stderr() -> TextIO:
+    return click.get_text_stream("stderr")
 
 
-def legacy_main() -> None:
-    main()
+@dataclass(frozen=True)
+class Console:
+    """Where and how much the CLI prints: everything but command results goes to stderr."""
+
+    verbosity: int = 0  # -1 quiet (errors only), 0 normal, 1 verbose
+    style: Style = field(default_factory=Style)
+
+    @classmethod
+    def for_stderr(cls, quiet: bool = False, verbose: bool = False) -> Console:
+        verbosity = -1 if quiet else (1 if verbose else 0)
+        return cls(verbosity, Style(color_allowed(_stderr())))
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0
+
+    @property
+    def verbose(self) -> bool:
+        return self.verbosity > 0
+
+    def _echo(self, text: str) -> None:
+        click.echo(text, err=True, color=self.style.color)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self._echo(text)
+
+    def detail(self, text: str) -> None:
+        if self.verbose:
+            self._echo(text)
+
+    def warn(self, text: str) -> None:
+        if not self.quiet:
+            self._echo(f"{self.style('warning', fg='yellow', bold=True)}: {text}")
+
+    def error(self, text: str) -> None:
+        self._echo(f"{self.style('error', fg='red', bold=True)}: {text}")
+
+
+@contextlib.contextmanager
+def reported_errors(console: Console, debug: bool) -> Iterator[None]:
+    """Turn library errors into a message and an exit code; tracebacks only with ``--debug``."""
+    from numbast_core import ConfigError, GenerationError
+
+    def fail(message: str, code: int) -> None:
+        if debug:
+            click.echo(traceback.format_exc().rstrip(), err=True)
+        console.error(message)
+        raise SystemExit(code) from None
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except ConfigError as err:
+        fail(str(err), EXIT_USAGE)
+    except GenerationError as err:
+        fail(str(err), EXIT_FAILED)
+    except OSError as err:
+        fail(str(err), EXIT_FAILED)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except Exception as err:
+        hint = "" if debug else " (rerun with --debug for the traceback)"
+        fail(f"internal error: {type(err).__name__}: {err}{hint}", EXIT_FAILED)
+
+
+@contextlib.contextmanager
+def check_progress(
+    console: Console, stream: TextIO | None = None
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on a terminal; None elsewhere."""
+    stream = _stderr() if stream is None else stream
+    if console.quiet or not stream.isatty():
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bar = click.progressbar(
+                    length=total, label="check", file=stream, color=console.style.color
+                )
+                bars.append(stack.enter_context(bar))
+            bars[0].update(done - bars[0].pos)
+
+        yield progress
+
+
+def _load(config_path: str, arch: str | None):
+    from numbast_core import load_config
+
+    config = load_config(config_path)
+    return config.with_arch(arch) if arch else config
+
+
+def run_generate(
+    console: Console,
+    config_path: str,
+    output_dir: str,
+    *,
+    fmt: bool = True,
+    bypass_parse_error: bool = False,
+    check: bool = False,
+    arch: str | None = None,
+) -> int:
+    """The pipeline with per-stage status lines and a summary; returns the exit code."""
+    from numbast_core import generate
+
+    config = _load(config_path, arch)
+    for warning in config.warnings:
+        console.warn(warning)
+    console.info(f"numbast: {config_path} -> {output_dir} ({config.arch})")
+    result = generate(
+        config,
+        output_dir,
+        format=fmt,
+        bypass_parse_error=bypass_parse_error,
+        on_stage=lambda stage, seconds: console.info(stage_line(stage, seconds, console.style)),
+    )
+    binding_plan = result.plan
+    for warning in binding_plan.warnings:
+        if warning not in config.warnings:
+            console.warn(warning)
+    if fmt and not result.formatted:
+        console.warn("ruff is not installed: the module was written unformatted")
+    for line in skipped_detail_lines(binding_plan.skipped):
+        console.detail(line)
+    for line in summary_lines(
+        binding_plan.rows(), binding_plan.skipped, str(result.path), console.style
+    ):
+        console.info(line)
+    if check:
+        return run_check(console, result.path, binding_plan, config.arch)
+    return EXIT_OK
+
+
+def run_check(console: Console, module_path: Any, binding_plan: Any, arch: str) -> int:
+    """Compile and link every bound callable on the CPU; exit 1 listing any failure."""
+    from numbast_core.check import check_module
+
+    with check_progress(console) as progress:
+        report = check_module(module_path, binding_plan, arch, progress=progress)
+    lines = check_lines(report, console.style, verbose=console.verbose)
+    if report.failed:
+        console.error(f"{len(report.failed)} bound callable(s) failed to compile or link")
+        for line in lines:
+            click.echo(line, err=True, color=console.style.color)
+        return EXIT_FAILED
+    for line in lines:
+        console.info(line)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# options shared by commands
+
+
+def _output_options(fn: Callable) -> Callable:
+    fn = click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(fn)
+    fn = click.option(
+        "-v", "--verbose", is_flag=True, help="Also list every skipped declaration and why."
+    )(fn)
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(fn)
+
+
+_arch_option = click.option(
+    "--arch", metavar="SM", help="Override the config's GPU Arch (e.g. sm_80)."
+)
+_debug_option = click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+_config_argument = click.argument("config", type=click.Path(dir_okay=False))
+
+
+def _version_text() -> str:
+    import ast_canopy
+    import numbast_core
+
+    return "\n".join(
+        [
+            f"numbast-cli {__version__}",
+            f"numbast-core {numbast_core.__version__}",
+            f"ast-canopy {ast_canopy.__version__}",
+            f"libclang: {ast_canopy.clang_version()}",
+        ]
+    )
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_text())
+        ctx.exit(EXIT_OK)
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=f"The seed's form also works: {LEGACY_PROG} --cfg-path CONFIG --output-dir DIR",
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the versions of numbast-cli, numbast-core, ast-canopy and libclang.",
+)
+def cli() -> None:
+    """Generate Numba-CUDA bindings for CUDA C++ headers from a YAML config.
+
+    Exit codes: 0 success, 1 generation failed, 2 usage or config error, 130 interrupted.
+    """
+
+
+@cli.command()
+@_config_argument
+@click.option(
+    "-o",
+    "--output-dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to write the module (created if missing).",
+)
+@click.option("--format/--no-format", "fmt", default=True, help="Run ruff format on the module.")
+@click.option(
+    "--bypass-parse-error", is_flag=True, help="Bind what parses even if the headers have errors."
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Compile and link every bound callable for the arch on the CPU; exit 1 on failures.",
+)
+@_arch_option
+@_output_options
+def generate(
+    config: str,
+    output_dir: str,
+    fmt: bool,
+    bypass_parse_error: bool,
+    check: bool,
+    arch: str | None,
+    quiet: bool,
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """Write the binding module for CONFIG into the output directory."""
+    console = Console.for_stderr(quiet, verbose)
+    with reported_errors(console, debug):
+        code = run_generate(
+            console,
+            config,
+            output_dir,
+            fmt=fmt,
+            bypass_parse_error=bypass_parse_error,
+            check=check,
+            arch=arch,
+        )
+    sys.exit(code)
+
+
+@cli.command()
+@_config_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@click.option("--only", type=click.Choice(["skipped", "bound"]), help="Only rows with this status.")
+@click.option("--bypass-parse-error", is_flag=True, help="Plan what parses despite errors.")
+@_arch_option
+@_debug_option
+def inspect(
+    config: str,
+    as_json: bool,
+    only: str | None,
+    bypass_parse_error: bool,
+    arch: str | None,
+    debug: bool,
+) -> None:
+    """Print the binding plan of CONFIG (kind, C++ name, Python name, status, reason).
+
+    Writes nothing.
+    """
+    from numbast_core import ConfigError, parse, plan
+
+    console = Console.for_stderr()
+    with reported_errors(console, debug):
+        cfg = _load(config, arch)
+        binding_plan = plan.build(cfg, parse(cfg, bypass_parse_error=bypass_parse_error))
+        if binding_plan.errors:
+            raise ConfigError(binding_plan.errors, cfg.config_path)
+        for warning in binding_plan.warnings:
+            console.warn(warning)
+        rows = [r for r in binding_plan.rows() if only is None or r.status == only]
+        click.echo(
+            rows_json(rows) if as_json else rows_table(rows, Style(color_allowed(sys.stdout)))
+        )
+
+
+@cli.command()
+@_config_argument
+@_arch_option
+@_debug_option
+def validate(config: str, arch: str | None, debug: bool) -> None:
+    """Check CONFIG against the schema and its headers' paths; parse nothing."""
+    console = Console.for_stderr()
+    with reported_errors(console, debug):
+        cfg = _load(config, arch)
+        for warning in cfg.warnings:
+            console.warn(warning)
+        headers = len(cfg.file_list)
+        click.echo(f"{config}: ok ({headers} header{'s' * (headers != 1)}, GPU arch {cfg.arch})")
+
+
+@cli.command()
+@click.option("--path", "path_only", is_flag=True, help="Print the schema file's path instead.")
+def schema(path_only: bool) -> None:
+    """Print the config schema (YAML, JSON Schema vocabulary)."""
+    from numbast_core._schema import schema_path
+
+    path = schema_path()
+    click.echo(str(path) if path_only else path.read_text(encoding="utf-8").rstrip("\n"))
+
+
+@click.command(
+    name=LEGACY_PROG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option("--cfg-path", required=True, type=click.Path(dir_okay=False), help="The config.")
+@click.option(
+    "--output-dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to write the module (created if missing).",
+)
+@click.option("-fmt", "--run-ruff-format", "fmt", type=click.BOOL, default=True, show_default=True)
+@click.option(
+    "-noraise",
+    "--bypass-parse-error",
+    "bypass_parse_error",
+    type=click.BOOL,
+    default=False,
+    show_default=True,
+)
+@_output_options
+def legacy(
+    cfg_path: str,
+    output_dir: str,
+    fmt: bool,
+    bypass_parse_error: bool,
+    quiet: bool,
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """The seed's form of `numbast generate`; same behaviour."""
+    console = Console.for_stderr(quiet, verbose)
+    with reported_errors(console, debug):
+        code = run_generate(
+            console, cfg_path, output_dir, fmt=fmt, bypass_parse_error=bypass_parse_error
+        )
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``numbast`` console script."""
+    try:
+        cli.main(args=argv, prog_name="numbast")
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def legacy_main(argv: list[str] | None = None) -> None:
+    """``python -m numbast``: the seed's ``--cfg-path`` form, or any ``numbast`` subcommand."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = cli if not args or args[0] in cli.commands or args[0] in _GROUP_FLAGS else legacy
+    try:
+        command.main(args=args, prog_name=LEGACY_PROG)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
