@@ -142,6 +142,7 @@ def build_args(
         f"-std={cxx_standard}",
         "-nocudalib",
         "-Wno-unknown-cuda-version",
+        "-Wno-pragma-once-outside-header",  # headers are parsed as the main file
         "-resource-dir",  # two tokens, so libclang-ng does not append its own
         RESOURCE_DIR,
     ]

@@ -188,14 +188,16 @@ class _Extractor:
         is_rref = ck == TypeKind.RVALUEREFERENCE
         is_ptr = ck == TypeKind.POINTER
         pointee = None
-        base_spelling = t.spelling
+        base = t
         is_const = canon.is_const_qualified()
         if is_lref or is_rref or is_ptr:
             pt = t.get_pointee()
             pointee = self._type(pt)
             if is_lref or is_rref:
-                base_spelling = pt.spelling
+                base = pt
                 is_const = pt.get_canonical().is_const_qualified()
+        # Fully qualified but with typedef names kept ("geo::Vec", "__nv_fp8_storage_t").
+        base_spelling = base.get_fully_qualified_name(self.pretty.policy) or base.spelling
         if is_ptr:
             unqual = _CV_SUFFIX_RE.sub("", base_spelling)
         else:
@@ -231,7 +233,7 @@ class _Extractor:
 
     # --- functions -----------------------------------------------------------------------
 
-    def _params(self, c: Cursor, template: bool) -> tuple[Param, ...]:
+    def _params(self, c: Cursor, template: bool, maybe_defaults: bool) -> tuple[Param, ...]:
         if template:
             cursors = [ch for ch in c.get_children() if ch.kind == CursorKind.PARM_DECL]
         else:
@@ -239,9 +241,10 @@ class _Extractor:
         params = []
         for p in cursors:
             default = None
-            text = self.pretty(p)
-            if " = " in text and any(ch.kind.is_expression() for ch in p.get_children()):
-                default = text.split(" = ", 1)[1]
+            if maybe_defaults:
+                text = self.pretty(p)
+                if " = " in text and any(ch.kind.is_expression() for ch in p.get_children()):
+                    default = text.split(" = ", 1)[1]
             params.append(Param(name=p.spelling or None, type=self._type(p.type), default=default))
         return tuple(params)
 
@@ -255,7 +258,8 @@ class _Extractor:
     ) -> Function:
         name = c.spelling
         qualified = _qual(scope, name)
-        params = self._params(c, template)
+        text = self.pretty(c)
+        params = self._params(c, template, " = " in text)
         attrs = _clang.exec_space_attrs(c)
         if "global" in attrs:
             space = ExecSpace.GLOBAL
@@ -263,7 +267,6 @@ class _Extractor:
             space = ExecSpace.HOST_DEVICE if "host" in attrs else ExecSpace.DEVICE
         else:
             space = ExecSpace.HOST
-        text = self.pretty(c)
         mangled = "" if template else c.mangled_name
         if not mangled:
             extra = text.split(">", 1)[0] if template else ""
