@@ -32,7 +32,9 @@ def retained(name: str) -> list[str]:
     path = header_path(name)
     folder = os.path.dirname(path)
     if name == "curand_kernel.h":
-        return [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.startswith("curand")]
+        return [
+            os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.startswith("curand")
+        ]
     hpp = path[:-2] + ".hpp"
     return [path, hpp] if os.path.isfile(hpp) else [path]
 

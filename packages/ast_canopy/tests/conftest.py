@@ -15,7 +15,7 @@ def data(name: str) -> str:
     return os.path.join(DATA, name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parse_sample(arch: str = "sm_90", **kwargs):
     """Parse tests/data/sample.cuh once per (arch, options) and worker."""
     import ast_canopy

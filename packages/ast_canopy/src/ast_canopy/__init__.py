@@ -26,10 +26,10 @@ from .model import (
     MethodKind,
     Param,
     Struct,
-    Typedef,
     TemplateParam,
     TemplateParamKind,
     Type,
+    Typedef,
 )
 
 __version__ = "0.1.0"

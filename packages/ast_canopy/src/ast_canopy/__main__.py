@@ -1,4 +1,4 @@
-"""``python -m ast_canopy HEADER --arch sm_90 [--retain F ...] [-I DIR] [-D M=V] [--json|--summary]``."""
+"""Command line: ``python -m ast_canopy HEADER --arch sm_90 [--json | --summary]``."""
 
 from __future__ import annotations
 

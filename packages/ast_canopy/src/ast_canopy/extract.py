@@ -407,9 +407,7 @@ class _Extractor:
             record=self._record(c, ns, ns, loc),
         )
 
-    def _enum(
-        self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...], loc: Location
-    ) -> Enum:
+    def _enum(self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...], loc: Location) -> Enum:
         name = "" if c.is_anonymous() else c.spelling
         return Enum(
             name=name,
@@ -531,7 +529,9 @@ def _split_template_args(spelling: str) -> tuple[str, ...]:
     return tuple(args)
 
 
-def extract(tu, files_to_retain: Iterable[str], diagnostics: tuple[Diagnostic, ...] = ()) -> Declarations:
+def extract(
+    tu, files_to_retain: Iterable[str], diagnostics: tuple[Diagnostic, ...] = ()
+) -> Declarations:
     """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``."""
     ex = _Extractor(tu, frozenset(os.path.realpath(f) for f in files_to_retain))
     ex.run()

@@ -7,11 +7,11 @@ Everything here is plain data (strings, ints, bools, tuples, nested dataclasses)
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import types
 import typing
 from dataclasses import dataclass, field
-import enum
 from typing import Any
 
 

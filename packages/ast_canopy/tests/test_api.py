@@ -1,0 +1,157 @@
+"""Public API behaviour: retention, defines, includes, bad input, serialisation, imports."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import ast_canopy
+import pytest
+from ast_canopy import Declarations, ParseError
+from conftest import DATA, data, parse_sample
+
+
+def test_retain_only_listed_files():
+    main = data("main.cu")
+    only_main = ast_canopy.parse_declarations_from_source(main, [main], "sm_80")
+    assert [f.name for f in only_main.functions] == ["main_only"]
+    assert only_main.structs == ()
+    both = ast_canopy.parse_declarations_from_source(main, [main, data("sample.cuh")], "sm_80")
+    assert both.functions[-1].name == "main_only"
+    assert len(both.functions) == len(parse_sample("sm_80").functions) + 1
+
+
+def test_retain_by_realpath(tmp_path):
+    link = tmp_path / "link.cuh"
+    link.symlink_to(data("sample.cuh"))
+    decls = ast_canopy.parse_declarations_from_source(
+        link, [data("sample.cuh")], "sm_80", additional_includes=[DATA]
+    )
+    assert decls.structs  # clang's path goes through the link; realpaths match
+    assert decls.structs[0].location.file == data("sample.cuh")
+
+
+def test_defines_and_additional_includes(tmp_path):
+    path = data("defines.cuh")
+    none = ast_canopy.parse_declarations_from_source(path, [path], "sm_90")
+    assert none.functions == ()
+    both = ast_canopy.parse_declarations_from_source(
+        path, [path], "sm_90", defines=["WITH_EXTRA", "VALUE=3"]
+    )
+    assert [f.name for f in both.functions] == ["extra_fn", "value_is_three"]
+    src = tmp_path / "uses_macros.cu"
+    src.write_text('#include "macros.cuh"\nMAKE_ADD(add_d, double)\n')
+    decls = ast_canopy.parse_declarations_from_source(
+        src, [src], "sm_90", additional_includes=[DATA]
+    )
+    assert [f.name for f in decls.functions] == ["add_d"]
+
+
+@pytest.mark.parametrize("cc", ["sm_90", "90", 90, (9, 0)])
+def test_compute_capability_forms(cc):
+    path = data("defines.cuh")
+    ast_canopy.parse_declarations_from_source(path, [path], cc)
+
+
+def test_missing_file_names_it():
+    with pytest.raises(FileNotFoundError, match=r"no_such_header\.cuh"):
+        ast_canopy.parse_declarations_from_source("no_such_header.cuh", [], "sm_90")
+
+
+@pytest.mark.parametrize("arch", ["sm_99", "sm_9x", "compute_90", "sm_30", "gfx90a", "", None])
+def test_bad_arch(arch):
+    path = data("defines.cuh")
+    with pytest.raises(ValueError) as info:
+        ast_canopy.parse_declarations_from_source(path, [path], arch)
+    assert repr(arch) in str(info.value)
+    assert "sm_50" in str(info.value) and "sm_121a" in str(info.value)
+
+
+def test_parse_error_lists_every_error(capsys):
+    path = data("bad.cu")
+    with pytest.raises(ParseError) as info:
+        ast_canopy.parse_declarations_from_source(path, [path], "sm_90")
+    message = str(info.value)
+    errors = [d for d in info.value.diagnostics if d.severity == "error"]
+    assert len(errors) >= 2
+    for d in errors:
+        assert f"{path}:{d.location.line}:{d.location.column}: {d.message}" in message
+    assert f"{path}:2:" in message and f"{path}:3:" in message
+    assert capsys.readouterr() == ("", "")  # nothing printed unless verbose
+
+
+def test_bypass_parse_error():
+    path = data("bad.cu")
+    decls = ast_canopy.parse_declarations_from_source(
+        path, [path], "sm_90", bypass_parse_error=True
+    )
+    names = [f.name for f in decls.functions]
+    assert "ok" in names and "fine_too" in names
+    assert any(d.severity == "error" for d in decls.diagnostics)
+
+
+def test_verbose_goes_to_stderr(capsys):
+    path = data("defines.cuh")
+    ast_canopy.parse_declarations_from_source(path, [path], "sm_90", verbose=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "--cuda-gpu-arch=sm_90" in err
+
+
+def test_skip_function_bodies():
+    decls = parse_sample("sm_90", skip_function_bodies=True)
+    assert [s.name for s in decls.structs] == [s.name for s in parse_sample("sm_90").structs]
+
+
+def test_value_from_constexpr_vardecl():
+    src = "namespace n { constexpr int W = 6 * 7; }\nconstexpr double D = 1.0 / 4;\n"
+    var = ast_canopy.value_from_constexpr_vardecl(src, "n::W", "sm_90")
+    assert var.value == 42 and var.name == "W"
+    assert ast_canopy.value_from_constexpr_vardecl(src, "D", "sm_90").value == 0.25
+    assert ast_canopy.value_from_constexpr_vardecl(src, "missing", "sm_90") is None
+
+
+def test_json_round_trip_and_pickle():
+    decls = parse_sample("sm_90", bypass_parse_error=True)
+    text = decls.to_json()
+    back = Declarations.from_json(text)
+    assert back == decls
+    assert back.to_json() == text
+    assert pickle.loads(pickle.dumps(decls)) == decls
+    err = ParseError("x.cu", ())
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)
+
+
+def test_import_does_not_pull_numba():
+    code = (
+        "import sys, ast_canopy, ast_canopy.extract, ast_canopy._clang, ast_canopy.__main__\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('numba', 'numbast_core')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_summary_and_json():
+    path = data("sample.cuh")
+    run = [sys.executable, "-m", "ast_canopy", path, "--arch", "sm_90"]
+    out = subprocess.run([*run, "--summary"], capture_output=True, text=True, check=True)
+    assert "| structs" in out.stdout and "|     5 |" in out.stdout
+    out = subprocess.run([*run, "--json"], capture_output=True, text=True, check=True)
+    assert Declarations.from_json(out.stdout) == parse_sample("sm_90")
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["missing.cuh", "--arch", "sm_90"], "missing.cuh"),
+        ([data("defines.cuh"), "--arch", "sm_1"], "sm_1"),
+        ([data("bad.cu"), "--arch", "sm_90"], "bad.cu:2:"),
+        ([data("defines.cuh")], "--arch"),
+    ],
+)
+def test_cli_bad_input(args, needle):
+    res = subprocess.run(
+        [sys.executable, "-m", "ast_canopy", *args], capture_output=True, text=True
+    )
+    assert res.returncode == 2
+    assert needle in res.stderr and "Traceback" not in res.stderr
