@@ -6,6 +6,7 @@ formats the plan; ``numbast inspect`` prints it.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from collections.abc import Iterable
@@ -16,8 +17,13 @@ from ast_canopy.model import Declarations, ExecSpace, Function, Type
 from .config import Config, Intent
 from .typemap import KnownTypes, Mapped, Unmapped, glue_spelling, map_value
 
-# Names the generated module itself defines; a binding that would shadow one gets a "_" suffix.
-RESERVED_NAMES = frozenset({"types", "install", "typing_registry", "target_registry"})
+# Names the generated module itself defines, and Python's builtins (the runtime calls e.g.
+# ``divmod`` and ``len`` through module globals, so a binding named ``divmod`` would break it);
+# a binding that would shadow one gets a "_" suffix.
+RESERVED_NAMES = frozenset(
+    {"types", "install", "typing_registry", "target_registry"}
+    | {name for name in dir(builtins) if not name.startswith("_")}
+)
 
 
 @dataclass(frozen=True)
