@@ -37,7 +37,7 @@ _GROUP_FLAGS = frozenset({"--version", "-h", "--help"})
 
 
 def _stderr() -> TextIO:
-    return click.get_text_stream("stderr")
+    return sys.stderr
 
 
 @dataclass(frozen=True)
