@@ -46,8 +46,51 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class _Call:
-    python_name: str
+    label: str  # Python spelling, for reports
     overload: OverloadPlan
+    callee: str  # expression evaluated in the module namespace ("" for operators)
+    form: str  # how a kernel calls it: "call", "method:<name>", "op:<symbol>", "iop:<symbol>"
+
+
+PYTHON_OPERATORS = {
+    "add": "+", "sub": "-", "mul": "*", "truediv": "/", "mod": "%", "and_": "&", "or_": "|",
+    "xor": "^", "lshift": "<<", "rshift": ">>", "eq": "==", "ne": "!=", "lt": "<", "le": "<=",
+    "gt": ">", "ge": ">=", "neg": "-", "pos": "+", "invert": "~",
+}  # fmt: skip
+
+
+def calls_of(plan: BindingPlan) -> list[_Call]:
+    """Every bound callable of the plan, with the Python form a kernel uses to call it."""
+    calls = [
+        _Call(f.python_name, o, f.python_name, "call") for f in plan.functions for o in f.overloads
+    ]
+    for st in plan.structs:
+        calls += [_Call(st.python_name, o, st.python_name, "call") for o in st.ctors]
+        for name, overloads in st.statics:
+            label = f"{st.python_name}.{name}"
+            calls += [_Call(label, o, label, "call") for o in overloads]
+        for name, overloads in st.methods:
+            label = f"{st.python_name}.{name}"
+            calls += [_Call(label, o, "", f"method:{name}") for o in overloads]
+        for target, o, _ in st.conversions:
+            calls.append(_Call(f"{target}({st.python_name})", o, target, "call"))
+    for op in plan.operators:
+        name = op.operator.split(".")[1]
+        if name.startswith("i") and name[1:] in PYTHON_OPERATORS:
+            form = f"iop:{PYTHON_OPERATORS[name[1:]]}"
+        else:
+            form = f"op:{PYTHON_OPERATORS[name]}"
+        calls += [_Call(op.operator, o, "", form) for o in op.overloads]
+    return calls
+
+
+def _expression(call: _Call, fn: str, args: list[str]) -> str:
+    kind, _, detail = call.form.partition(":")
+    if kind == "method":
+        return f"{args[0]}.{detail}({', '.join(args[1:])})"
+    if kind == "op":
+        return f"{detail}{args[0]}" if len(args) == 1 else f"{args[0]} {detail} {args[1]}"
+    return f"{fn}({', '.join(args)})"
 
 
 def import_module_from_path(path: str | Path) -> ModuleType:
@@ -75,16 +118,20 @@ def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
     namespace = vars(module)
     params_decl, argtypes, body, env = [], [], [], {}
     for i, call in enumerate(calls):
-        env[f"f{i}"] = getattr(module, call.python_name)
+        if call.callee:
+            env[f"f{i}"] = eval(call.callee, namespace)
         params = [eval(param_expression(p), namespace) for p in call.overload.params]
         result = module._result_type(eval(call.overload.result or "None", namespace), params)
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
-        if result == types.void:
-            body.append(f"    f{i}({', '.join(args)})")
+        if call.form.startswith("iop:"):
+            body.append(f"    {args[0]} {call.form[4:]}= {args[1]}\n    o{i}[0] = {args[0]}")
+        elif result == types.void:
+            body.append(f"    {_expression(call, f'f{i}', args)}")
         else:
-            body.append(f"    o{i}[0] = f{i}({', '.join(args)})")
+            body.append(f"    o{i}[0] = {_expression(call, f'f{i}', args)}")
             params_decl.append(f"o{i}")
-            argtypes.append(types.CPointer(result))
+            # numba stores a boolean through a pointer in its value form (i1): use a byte.
+            argtypes.append(types.CPointer(types.uint8 if result == types.boolean else result))
         params_decl += args
         argtypes += [ty for mode, ty, _ in params if mode != "out"]
     source = f"def kernel({', '.join(params_decl)}):\n" + "\n".join(body) + "\n"
@@ -99,9 +146,7 @@ def _compile_and_link(module: ModuleType, calls: Sequence[_Call], cc: tuple) -> 
 
     try:
         kernel, argtypes = _kernel_for(module, calls)
-        cres = compile_cuda(
-            kernel, types.void, argtypes, cc=cc, lto=True, nvvm_options={"opt": 3}
-        )
+        cres = compile_cuda(kernel, types.void, argtypes, cc=cc, lto=True, nvvm_options={"opt": 3})
         library = cres.library
         kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
         library._entry_name = cres.fndesc.llvm_func_name
@@ -122,11 +167,13 @@ def check_module(
 
     arch = arch or plan.arch
     cc = cc_of(arch)
-    calls = [_Call(f.python_name, o) for f in plan.functions for o in f.overloads]
+    calls = calls_of(plan)
     results: list[CheckResult] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NVRTC/numba performance chatter is not a finding
         module = import_module_from_path(module_path)
+        if plan.separate_registry:
+            module.install()  # its bindings type only once its own registries are installed
         for start in range(0, len(calls), BATCH):
             batch = calls[start : start + BATCH]
             errors = [""] * len(batch)
@@ -134,7 +181,7 @@ def check_module(
                 errors = [_compile_and_link(module, [call], cc) for call in batch]
             for call, error in zip(batch, errors):
                 results.append(
-                    CheckResult(call.python_name, call.overload.cxx_signature, not error, error)
+                    CheckResult(call.label, call.overload.cxx_signature, not error, error)
                 )
                 if progress is not None:
                     progress(len(results), len(calls))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ast_canopy.model import Declarations, ExecSpace, Function, Type
+from ast_canopy.model import Access, Declarations, ExecSpace, Function, MethodKind, Struct, Type
 
 from .config import Config, Intent
-from .typemap import KnownTypes, Mapped, Unmapped, glue_spelling, map_value
+from .typemap import BUILTINS, KnownTypes, Mapped, Unmapped, glue_spelling, map_value
 
 # Names the generated module itself defines, and Python's builtins (the runtime calls e.g.
 # ``divmod`` and ``len`` through module globals, so a binding named ``divmod`` would break it);
@@ -69,6 +69,37 @@ class TypedefBinding:
 
 
 @dataclass(frozen=True)
+class FieldPlan:
+    name: str | None  # None: opaque bytes (private, bitfield, union, unmapped or padding)
+    numba: str | None  # Numba type expression of a readable field
+    offset: int  # bytes
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
+class StructBinding:
+    python_name: str  # the handle: calling it constructs a value
+    cxx_name: str
+    numba_name: str  # module-level name of the Numba type
+    size: int
+    align: int
+    parent: str  # Numba type class expression, e.g. "types.Type"
+    model: str | None  # data model class expression when overridden
+    fields: tuple[FieldPlan, ...]
+    ctors: tuple[OverloadPlan, ...]
+    methods: tuple[tuple[str, tuple[OverloadPlan, ...]], ...]
+    statics: tuple[tuple[str, tuple[OverloadPlan, ...]], ...]
+    conversions: tuple[tuple[str, OverloadPlan, bool], ...]  # (target type, shim, explicit)
+    implicit_from: tuple[tuple[str, OverloadPlan], ...]  # converting ctors usable implicitly
+
+
+@dataclass(frozen=True)
+class OperatorBinding:
+    operator: str  # "operator.add", ...
+    overloads: tuple[OverloadPlan, ...]
+
+
+@dataclass(frozen=True)
 class Skipped:
     kind: str  # "function", "enum", "typedef", "struct", ...
     cxx_name: str
@@ -94,6 +125,8 @@ class BindingPlan:
     enums: tuple[EnumBinding, ...]
     typedefs: tuple[TypedefBinding, ...]
     skipped: tuple[Skipped, ...]
+    structs: tuple[StructBinding, ...] = ()
+    operators: tuple[OperatorBinding, ...] = ()
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # config problems found against the headers (key path: msg)
     additional_imports: tuple[str, ...] = ()
@@ -107,6 +140,7 @@ class BindingPlan:
     def public_names(self) -> tuple[str, ...]:
         return tuple(
             [e.python_name for e in self.enums]
+            + [st.python_name for st in self.structs]
             + [f.python_name for f in self.functions]
             + [t.python_name for t in self.typedefs]
         )
@@ -118,6 +152,16 @@ class BindingPlan:
             rows += [
                 PlanRow("function", o.cxx_signature, fn.python_name, "bound", "")
                 for o in fn.overloads
+            ]
+        for st in self.structs:
+            rows.append(PlanRow("struct", st.cxx_name, st.python_name, "bound", ""))
+            members = [("constructor", o) for o in st.ctors]
+            members += [("method", o) for _, ovs in st.methods + st.statics for o in ovs]
+            members += [("conversion", o) for _, o, _ in st.conversions]
+            rows += [PlanRow(k, o.cxx_signature, st.python_name, "bound", "") for k, o in members]
+        for op in self.operators:
+            rows += [
+                PlanRow("operator", o.cxx_signature, op.operator, "bound", "") for o in op.overloads
             ]
         rows += [PlanRow("typedef", t.cxx_name, t.python_name, "bound", "") for t in self.typedefs]
         rows += [PlanRow(s.kind, s.cxx_name, "", "skipped", s.reason) for s in self.skipped]
@@ -284,49 +328,78 @@ def _plan_param(
     return plan, decl, use
 
 
-def _plan_overloads(config: Config, fn: Function, known: KnownTypes, cooperative: bool):
-    """All overload variants of one C++ function: one per number of defaulted args omitted."""
+def _result_of(fn: Function, known: KnownTypes) -> tuple[str | None, list[str]]:
+    """Numba type of the C++ result and the glue's result-pointer declaration."""
     if fn.return_type.canonical.strip() == "void":
-        result, result_decl = None, []
-    else:
-        ret = fn.return_type
-        ret_value = ret.pointee if (ret.is_lvalue_ref or ret.is_rvalue_ref) and ret.pointee else ret
-        try:
-            result = map_value(ret_value, known).numba
-        except Unmapped as err:
-            raise _Skip(f"return type {err} has no Numba mapping") from None
-        spelled = glue_spelling(ret)
-        result_decl = [f"{spelled if ret_value.is_pointer else _drop_const(spelled)}* r"]
+        return None, []
+    ret = fn.return_type
+    ret_value = ret.pointee if (ret.is_lvalue_ref or ret.is_rvalue_ref) and ret.pointee else ret
+    try:
+        result = map_value(ret_value, known).numba
+    except Unmapped as err:
+        raise _Skip(f"return type {err} has no Numba mapping") from None
+    spelled = glue_spelling(ret)
+    return result, [f"{spelled if ret_value.is_pointer else _drop_const(spelled)}* r"]
+
+
+def _variants(
+    config: Config,
+    fn: Function,
+    known: KnownTypes,
+    body: Callable[[list[str]], str],
+    *,
+    result: tuple[str | None, list[str]] | None = None,
+    receiver: tuple[ParamPlan, str] | None = None,
+    cooperative: bool = False,
+    shim_tag: str = "",
+) -> list[OverloadPlan]:
+    """Overload variants of one C++ callable: one per number of trailing defaulted args omitted.
+
+    ``body(args)`` gives the C++ statement of the wrapper from the argument expressions
+    (the receiver first, when there is one); it assigns ``*r`` when there is a result.
+    """
+    result_type, result_decl = result if result is not None else _result_of(fn, known)
     planned = [_plan_param(config, fn, i, known) for i in range(len(fn.params))]
+    if receiver is not None:
+        planned.insert(0, (receiver[0], receiver[1], "*self"))
     first_default = len(fn.params)
     while first_default > 0 and fn.params[first_default - 1].default is not None:
         first_default -= 1
-    callee = "::" + fn.qualified_name if fn.namespace else fn.name
     signature = (
         f"{fn.return_type.spelling} {fn.qualified_name}("
         + ", ".join(f"{p.type.spelling} {_param_name(i, p.name)}" for i, p in enumerate(fn.params))
         + ")"
     )
+    extra = 0 if receiver is None else 1
     variants = []
     for arity in range(len(fn.params), first_default - 1, -1):
-        used = planned[:arity]
-        shim = shim_name(fn.mangled_name, None if arity == len(fn.params) else arity)
+        used = planned[: arity + extra]
+        shim = shim_name(fn.mangled_name + shim_tag, None if arity == len(fn.params) else arity)
         params = ", ".join(result_decl + [decl for _, decl, _ in used])
-        call = f"{callee}({', '.join(use for _, _, use in used)})"
-        body = f"*r = {call};" if result is not None else f"{call};"
-        glue = f'extern "C" __device__ void {shim}({params}) {{ {body} }}'
+        glue = f'extern "C" __device__ void {shim}({params}) {{ {body([u for _, _, u in used])} }}'
         variants.append(
             OverloadPlan(
                 shim,
                 fn.qualified_name,
                 signature,
-                result,
+                result_type,
                 tuple(p for p, _, _ in used),
                 glue,
                 cooperative,
             )
         )
     return variants
+
+
+def _plan_overloads(config: Config, fn: Function, known: KnownTypes, cooperative: bool):
+    callee = "::" + fn.qualified_name if fn.namespace else fn.name
+    void = fn.return_type.canonical.strip() == "void"
+
+    def body(args: list[str]) -> str:
+        call = f"{callee}({', '.join(args)})"
+        return f"{call};" if void else f"*r = {call};"
+
+    return _variants(config, fn, known, body, cooperative=cooperative)
 
 
 def _python_signature(overload: OverloadPlan) -> tuple[str, ...]:
@@ -360,7 +433,7 @@ def _plan_functions(
             if config.skip_prefix and fn.name.startswith(config.skip_prefix):
                 raise _Skip(f"name starts with config Skip Prefix `{config.skip_prefix}`")
             if fn.operator is not None:
-                raise _Skip("operator functions are not bound yet")
+                continue  # planned with the operators
             if fn.is_variadic:
                 raise _Skip("variadic")
             if fn.is_deleted:
@@ -375,11 +448,8 @@ def _plan_functions(
             continue
         py_name = _python_identifier(strip_prefix(fn.name, config.prefix_removal.functions))
         set_owner = "::".join((*fn.namespace, fn.name))
-        if (
-            (py_name in owner
-            and owner[py_name] != set_owner)
-            or (py_name in taken
-            and py_name not in owner)
+        if (py_name in owner and owner[py_name] != set_owner) or (
+            py_name in taken and py_name not in owner
         ):
             renamed = _python_identifier("_".join((*fn.namespace, py_name)))
             warnings.append(f"`{set_owner}` is bound as `{renamed}`: `{py_name}` is already taken")
@@ -438,6 +508,340 @@ def _check_config_against_headers(
                 )
 
 
+# ---------------------------------------------------------------------------------------------
+# structs and operators
+
+BINARY_OPERATORS = {
+    "+": "add", "-": "sub", "*": "mul", "/": "truediv", "%": "mod", "&": "and_", "|": "or_",
+    "^": "xor", "<<": "lshift", ">>": "rshift", "==": "eq", "!=": "ne", "<": "lt", "<=": "le",
+    ">": "gt", ">=": "ge",
+}  # fmt: skip
+UNARY_OPERATORS = {"-": "neg", "+": "pos", "~": "invert"}
+COMPOUND_OPERATORS = {f"{op}=": f"i{name}" for op, name in BINARY_OPERATORS.items()
+                      if op not in ("==", "!=", "<", "<=", ">", ">=")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _StructName:
+    struct: Struct
+    python_name: str
+    numba_name: str
+
+
+def _struct_names(config: Config, decls: Declarations, taken: set[str], skipped: list[Skipped]):
+    """Pass 1: which structs are bound, and their names (other types may refer to them)."""
+    names: dict[str, _StructName] = {}
+    for st in decls.structs:
+        cxx, where = st.qualified_name, str(st.location)
+        reason = None
+        if not st.name:
+            reason = "anonymous record"
+        elif st.is_union:
+            reason = "union"
+        elif st.name in config.exclude.structs or cxx in config.exclude.structs:
+            reason = "excluded by config Exclude.Struct"
+        elif cxx in BUILTINS:
+            reason = f"represented by numba-cuda's native `{BUILTINS[cxx]}`"
+        elif st.size is None or st.size <= 0:
+            reason = "incomplete type"
+        elif cxx in names:
+            reason = "duplicate declaration"
+        if reason:
+            skipped.append(Skipped("struct", cxx or "(anonymous)", reason, where))
+            continue
+        py = _python_identifier(strip_prefix(st.name, config.prefix_removal.structs))
+        if py in taken:
+            py = _python_identifier("_".join((*st.namespace, py)))
+        taken.add(py)
+        names[cxx] = _StructName(st, py, f"_type_{py}")
+    return names
+
+
+def _plan_fields(st: Struct, known: KnownTypes, skipped: list[Skipped]) -> tuple[FieldPlan, ...]:
+    readable: list[FieldPlan] = []
+    opaque: list[tuple[int, int]] = []
+    for f in st.fields:
+        start = f.offset_bits // 8
+        if f.bitfield_width is not None:
+            end = (f.offset_bits + f.bitfield_width + 7) // 8
+            opaque.append((start, end))
+            what = f"{st.qualified_name}::{f.name}"
+            skipped.append(Skipped("field", what, "bitfield: kept as opaque bytes, not readable"))
+            continue
+        size = f.type.size or 0
+        try:
+            if f.access is not Access.PUBLIC or f.is_anonymous or not f.name:
+                raise Unmapped("")
+            if f.type.array_extent is not None and f.type.element is not None:
+                element = map_value(f.type.element, known).numba
+                numba = f"types.UniTuple({element}, {f.type.array_extent})"
+            else:
+                numba = map_value(f.type, known).numba
+        except Unmapped as err:
+            opaque.append((start, start + size))
+            if str(err):
+                what = f"{st.qualified_name}::{f.name}"
+                skipped.append(Skipped("field", what, f"type {err} has no Numba mapping"))
+            continue
+        readable.append(FieldPlan(_python_identifier(f.name), numba, start, size))
+    merged: list[list[int]] = []
+    for start, end in sorted(opaque):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    fields = readable + [FieldPlan(None, None, a, b - a) for a, b in merged if b > a]
+    return tuple(sorted(fields, key=lambda f: f.offset))
+
+
+def _operator_key(symbol: str, operands: int) -> tuple[str, str] | None:
+    """("operator.add", kind) for a C++ operator with that many operands; None if unmapped."""
+    if operands == 2 and symbol in BINARY_OPERATORS:
+        return f"operator.{BINARY_OPERATORS[symbol]}", "binary"
+    if operands == 1 and symbol in UNARY_OPERATORS:
+        return f"operator.{UNARY_OPERATORS[symbol]}", "unary"
+    if operands == 2 and symbol in COMPOUND_OPERATORS:
+        return f"operator.{COMPOUND_OPERATORS[symbol]}", "compound"
+    return None
+
+
+def _operator_body(symbol: str, kind: str) -> Callable[[list[str]], str]:
+    if kind == "unary":
+        return lambda a: f"*r = {symbol}({a[0]});"
+    if kind == "compound":
+        return lambda a: f"*r = {a[0]}; (*r) {symbol} {a[1]};"
+    return lambda a: f"*r = ({a[0]}) {symbol} ({a[1]});"
+
+
+def _compound_result(config, fn, known, receiver_numba=None, receiver_cxx=None):
+    """A compound assignment yields the updated left operand (Python rebinds it)."""
+    if receiver_numba is not None:
+        return receiver_numba, [f"{receiver_cxx}* r"]
+    left = fn.params[0].type
+    value = left.pointee if left.pointee is not None else left
+    return map_value(value, known).numba, [f"{_drop_const(value.canonical)}* r"]
+
+
+def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: list[Skipped]):
+    st, cxx = name.struct, "::" + name.struct.qualified_name
+    fields = _plan_fields(st, known, skipped)
+    receiver = (ParamPlan("self", st.qualified_name, "in", name.numba_name), f"{cxx} const* self")
+    as_struct = (name.numba_name, [f"{cxx}* r"])
+    ctors: list[OverloadPlan] = []
+    methods: dict[str, list[OverloadPlan]] = {}
+    statics: dict[str, list[OverloadPlan]] = {}
+    conversions: list[tuple[str, OverloadPlan, bool]] = []
+    implicit: list[tuple[str, OverloadPlan]] = []
+    operators: list[tuple[str, OverloadPlan]] = []
+    for m in st.methods:
+        fn = m.function
+        what = f"{st.qualified_name}::{fn.name}"
+        try:
+            if m.is_deleted:
+                raise _Skip("deleted")
+            if m.access is not Access.PUBLIC:
+                raise _Skip(f"{m.access.value} member")
+            if fn.exec_space is ExecSpace.HOST:
+                raise _Skip("host-only")
+            if m.is_virtual:
+                raise _Skip("virtual")
+            if m.kind is MethodKind.DESTRUCTOR:
+                raise _Skip(
+                    "destructor: bound structs are plain values, the destructor is not called"
+                )
+            if m.kind is MethodKind.MOVE_CONSTRUCTOR:
+                raise _Skip("move constructor: values are copied")
+            if m.kind.value.endswith("constructor"):
+                variants = _variants(
+                    config,
+                    fn,
+                    known,
+                    lambda a: f"*r = {cxx}({', '.join(a)});",
+                    result=as_struct,
+                    shim_tag="_ctor",
+                )
+                ctors += variants
+                single = variants[0].params
+                if (
+                    m.kind is MethodKind.CONVERTING_CONSTRUCTOR
+                    and not m.is_explicit
+                    and len(single) == 1
+                    and single[0].numba != name.numba_name
+                ):
+                    implicit.append((single[0].numba, variants[0]))
+            elif m.kind is MethodKind.CONVERSION:
+                target = _result_of(fn, known)
+                if target[0] not in BUILTINS.values():
+                    raise _Skip(
+                        f"conversion to `{fn.return_type.spelling}`: Numba has no call that "
+                        "spells an explicit conversion to it"
+                    )
+                variant = _variants(
+                    config,
+                    fn,
+                    known,
+                    lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});",
+                    receiver=receiver,
+                    result=target,
+                )[0]
+                conversions.append((target[0], variant, m.is_explicit))
+            elif m.kind is MethodKind.OPERATOR:
+                mapped = _operator_key(fn.operator or "", len(fn.params) + 1)
+                if mapped is None:
+                    raise _Skip(f"operator{fn.operator} has no Python equivalent")
+                key, kind = mapped
+                result = (
+                    _compound_result(config, fn, known, name.numba_name, cxx)
+                    if kind == "compound"
+                    else None
+                )
+                for v in _variants(
+                    config,
+                    fn,
+                    known,
+                    _operator_body(fn.operator, kind),
+                    receiver=(receiver[0], receiver[1]),
+                    result=result,
+                ):
+                    operators.append((key, v))
+            elif m.is_static:
+                call = f"{cxx}::{fn.name}"
+                statics.setdefault(_python_identifier(fn.name), []).extend(
+                    _variants(
+                        config,
+                        fn,
+                        known,
+                        lambda a, c=call, fn=fn: _call_body(c, a, fn),
+                        shim_tag="_static",
+                    )
+                )
+            elif not m.is_const:
+                raise _Skip(
+                    "non-const method: it would mutate a copy of the receiver (not supported yet)"
+                )
+            else:
+                statics_or_methods = methods.setdefault(_python_identifier(fn.name), [])
+                statics_or_methods.extend(
+                    _variants(
+                        config,
+                        fn,
+                        known,
+                        lambda a, fn=fn: _call_body(f"(*self).{fn.name}", a[1:], fn),
+                        receiver=receiver,
+                    )
+                )
+        except (_Skip, Unmapped) as err:
+            reason = str(err) if isinstance(err, _Skip) else f"type {err} has no Numba mapping"
+            skipped.append(Skipped("member", what, reason, str(fn.location)))
+    has_operators = bool(operators)
+    parent = "types.Type"
+    numeric = {BUILTINS[k] for k in BUILTINS}
+    if any(t in numeric for t, _, _ in conversions):
+        parent = "types.Number"
+    override = config.types.get(st.name) or config.types.get(st.qualified_name)
+    if override:
+        parent = f"types.{override}"
+    model = config.data_models.get(st.name) or config.data_models.get(st.qualified_name)
+    binding = StructBinding(
+        python_name=name.python_name,
+        cxx_name=st.qualified_name,
+        numba_name=name.numba_name,
+        size=st.size or 0,
+        align=st.align or 1,
+        parent=parent,
+        model=f"_models.{model}" if model else None,
+        fields=fields,
+        ctors=tuple(ctors),
+        methods=tuple((k, tuple(v)) for k, v in methods.items()),
+        statics=tuple((k, tuple(v)) for k, v in statics.items()),
+        # Implicit conversions to builtins are only offered by structs without operators, so
+        # a builtin operator can never win over the struct's own (numba tries builtins first).
+        conversions=tuple((t, o, explicit or has_operators) for t, o, explicit in conversions),
+        implicit_from=tuple(implicit),
+    )
+    return binding, operators
+
+
+def _call_body(callee: str, args: list[str], fn: Function) -> str:
+    call = f"{callee}({', '.join(args)})"
+    return f"{call};" if fn.return_type.canonical.strip() == "void" else f"*r = {call};"
+
+
+def _struct_order(structs: list[StructBinding]) -> list[StructBinding]:
+    """Structs whose fields use other structs come after them."""
+    by_type = {s.numba_name: s for s in structs}
+    ordered: list[StructBinding] = []
+    seen: set[str] = set()
+
+    def visit(s: StructBinding) -> None:
+        if s.numba_name in seen:
+            return
+        seen.add(s.numba_name)
+        for f in s.fields:
+            for dep in re.findall(r"_type_\w+", f.numba or ""):
+                if dep in by_type:
+                    visit(by_type[dep])
+        ordered.append(s)
+
+    for s in structs:
+        visit(s)
+    return ordered
+
+
+def _plan_structs(
+    config: Config, names: dict[str, _StructName], known: KnownTypes, skipped: list[Skipped]
+):
+    structs, operators = [], []
+    for name in names.values():
+        binding, ops = _plan_struct(config, name, known, skipped)
+        structs.append(binding)
+        operators += ops
+    return _struct_order(structs), operators
+
+
+def _free_operators(
+    config: Config, decls: Declarations, known: KnownTypes, skipped: list[Skipped]
+) -> list[tuple[str, OverloadPlan]]:
+    owned = set(known.structs.values())
+    out: list[tuple[str, OverloadPlan]] = []
+    for fn in decls.functions:
+        if fn.operator is None:
+            continue
+        where = str(fn.location)
+        try:
+            if fn.exec_space is ExecSpace.HOST:
+                raise _Skip("host-only")
+            if fn.name in config.exclude.functions or fn.qualified_name in config.exclude.functions:
+                raise _Skip("excluded by config Exclude.Function")
+            mapped = _operator_key(fn.operator, len(fn.params))
+            if mapped is None:
+                raise _Skip(f"operator{fn.operator} has no Python equivalent")
+            key, kind = mapped
+            result = _compound_result(config, fn, known) if kind == "compound" else None
+            variants = _variants(
+                config, fn, known, _operator_body(fn.operator, kind), result=result
+            )
+            if not any(p.numba in owned for p in variants[0].params):
+                raise _Skip(
+                    "operands are numba-cuda native types: numba-cuda's own operator applies"
+                )
+        except (_Skip, Unmapped) as err:
+            reason = str(err) if isinstance(err, _Skip) else f"type {err} has no Numba mapping"
+            skipped.append(Skipped("operator", fn.qualified_name, reason, where))
+            continue
+        out += [(key, v) for v in variants]
+    return out
+
+
+def _merge_operators(pairs: list[tuple[str, OverloadPlan]]) -> list[OperatorBinding]:
+    by_key: dict[str, list[OverloadPlan]] = {}
+    for key, overload in pairs:
+        existing = by_key.setdefault(key, [])
+        if _python_signature(overload) not in {_python_signature(o) for o in existing}:
+            existing.append(overload)
+    return [OperatorBinding(k, tuple(v)) for k, v in by_key.items()]
+
+
 def build(
     config: Config, decls: Declarations, metadata: tuple[tuple[str, str], ...] = ()
 ) -> BindingPlan:
@@ -447,19 +851,16 @@ def build(
     errors: list[str] = []
     _check_config_against_headers(config, decls, warnings, errors)
     enums = _plan_enums(config, decls, skipped)
-    known = KnownTypes({e.cxx_name: (e.python_name, e.underlying) for e in enums}, {})
     taken = {e.python_name for e in enums}
+    struct_names = _struct_names(config, decls, taken, skipped)
+    known = KnownTypes(
+        {e.cxx_name: (e.python_name, e.underlying) for e in enums},
+        {cxx: n.numba_name for cxx, n in struct_names.items()},
+    )
+    structs, struct_ops = _plan_structs(config, struct_names, known, skipped)
     functions = _plan_functions(config, decls, known, taken, skipped, warnings)
+    operators = _merge_operators(struct_ops + _free_operators(config, decls, known, skipped))
     typedefs = _plan_typedefs(config, decls, known, taken, skipped)
-    for s in decls.structs:
-        skipped.append(
-            Skipped(
-                "struct",
-                s.qualified_name or "(anonymous struct)",
-                "structs are not bound yet",
-                str(s.location),
-            )
-        )
     prelude = (
         "".join(
             f"#define {name} {value}\n" if value is not None else f"#define {name}\n"
@@ -475,6 +876,8 @@ def build(
         enums=tuple(enums),
         typedefs=tuple(typedefs),
         skipped=tuple(skipped),
+        structs=tuple(structs),
+        operators=tuple(operators),
         warnings=tuple(warnings),
         errors=tuple(errors),
         additional_imports=tuple(config.additional_imports),

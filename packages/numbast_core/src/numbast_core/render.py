@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from .plan import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan
+from .plan import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan, StructBinding
 
 RUNTIME_FILE = "runtime_template.py"
 
@@ -33,6 +33,59 @@ def _overload_row(o: OverloadPlan) -> str:
     return f"    ({o.shim!r}, {o.cxx_name!r}, {o.result or 'None'}, ({params}), {o.cooperative}),\n"
 
 
+def all_overloads(plan: BindingPlan) -> list[OverloadPlan]:
+    """Every bound callable of the plan (each has one shim)."""
+    found = [o for f in plan.functions for o in f.overloads]
+    for st in plan.structs:
+        found += st.ctors
+        found += [o for _, ovs in st.methods + st.statics for o in ovs]
+        found += [o for _, o, _ in st.conversions]
+    found += [o for op in plan.operators for o in op.overloads]
+    return found
+
+
+def _rows(overloads, indent: int = 4) -> str:
+    return "".join(" " * indent + _overload_row(o).lstrip() for o in overloads)
+
+
+def _struct_type_line(st: StructBinding) -> str:
+    fields = "".join(
+        f"({f.name!r}, {f.numba or 'None'}, {f.offset}, {f.size}), " for f in st.fields
+    )
+    extra = f", model={st.model}" if st.model else ""
+    return (
+        f"{st.numba_name} = _struct_type({st.python_name!r}, {st.cxx_name!r}, {st.size}, "
+        f"({fields}), parent={st.parent}{extra})\n"
+    )
+
+
+def _struct_block(st: StructBinding) -> str:
+    doc = f"C++ {st.cxx_name}: " + "; ".join(dict.fromkeys(o.cxx_signature for o in st.ctors))
+    head = f"{st.python_name} = _function(_registries, _glue, {st.python_name!r}, {doc!r}, ["
+    out = [f"{head}\n{_rows(st.ctors)}])\n"]
+    statics = "".join(
+        f"    ({name!r}, _function(_registries, _glue, {st.python_name + '.' + name!r}, "
+        f"{overloads[0].cxx_signature!r}, [\n{_rows(overloads, 8)}    ])),\n"
+        for name, overloads in st.statics
+    )
+    methods = "".join(
+        f"    ({name!r}, [\n{_rows(overloads, 8)}    ]),\n" for name, overloads in st.methods
+    )
+    conversions = "".join(
+        f"    ({target}, {_overload_row(o).strip()[:-1]}, {explicit}),\n"
+        for target, o, explicit in st.conversions
+    )
+    implicit = "".join(
+        f"    ({source}, {_overload_row(o).strip()[:-1]}),\n" for source, o in st.implicit_from
+    )
+    out.append(
+        f"_bind_struct(_registries, _glue, {st.numba_name}, {st.python_name},\n"
+        f"  statics=[\n{statics}  ],\n  methods=[\n{methods}  ],\n"
+        f"  conversions=[\n{conversions}  ],\n  implicit=[\n{implicit}  ],\n)\n"
+    )
+    return "".join(out)
+
+
 def _function_block(fn: FunctionBinding) -> str:
     doc = "\n".join(dict.fromkeys(o.cxx_signature for o in fn.overloads))
     rows = "".join(_overload_row(o) for o in fn.overloads)
@@ -52,9 +105,7 @@ def python(plan: BindingPlan) -> str:
     out += [f"{statement}\n" for statement in plan.additional_imports]
     out.append(runtime_text())
     out.append("\n\n")
-    shims = "".join(
-        f"        {o.shim!r}: {o.glue!r},\n" for f in plan.functions for o in f.overloads
-    )
+    shims = "".join(f"        {o.shim!r}: {o.glue!r},\n" for o in all_overloads(plan))
     out.append(
         "_glue = _Glue(\n"
         f"    {plan.glue_prelude!r},\n"
@@ -80,7 +131,16 @@ def python(plan: BindingPlan) -> str:
             f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
         )
     out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
+    out += [_struct_type_line(st) for st in plan.structs]
+    out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
+    if plan.operators:
+        owned = "".join(f"{st.numba_name}, " for st in plan.structs)
+        rows = "".join(
+            f"    (_operator.{op.operator.split('.')[1]}, [\n{_rows(op.overloads, 8)}    ]),\n"
+            for op in plan.operators
+        )
+        out.append(f"_operators(_registries, _glue, {{{owned}}}, [\n{rows}])\n")
     out += [f"{t.python_name} = {t.target}  # C++ typedef {t.cxx_name}\n" for t in plan.typedefs]
     out.append("# fmt: on\n")
     names = [*plan.public_names, *extra_public]

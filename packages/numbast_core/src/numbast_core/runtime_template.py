@@ -4,6 +4,7 @@
 # linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
 import enum as _pyenum  # noqa: F401 (used by the enum classes below)
+import operator as _operator  # noqa: F401 (used by the operator rows below)
 import re as _re
 
 from llvmlite import ir as _ir
@@ -15,7 +16,12 @@ from numba.cuda.core.imputils import Registry as _TargetRegistry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.cudadrv import nvrtc as _nvrtc
 from numba.cuda.cudadrv.linkable_code import LTOIR as _LTOIR
+from numba.cuda.datamodel import models as _models  # noqa: F401 (Data Models overrides)
+from numba.cuda.datamodel.models import StructModel as _StructModel
+from numba.cuda.models import register_model as _register_model
+from numba.cuda.typeconv import Conversion as _Conversion
 from numba.cuda.typing import signature as _signature
+from numba.cuda.typing.templates import AttributeTemplate as _AttributeTemplate
 from numba.cuda.typing.templates import ConcreteTemplate as _ConcreteTemplate
 from numba.cuda.typing.templates import Registry as _TypingRegistry
 from numba.cuda.typing.templates import builtin_registry as _builtin_typing_registry
@@ -122,37 +128,50 @@ def _enum(cls, underlying):
 
 
 def _slot(context, builder, ty):
-    slot = _cgutils.alloca_once(builder, context.get_value_type(ty))
+    slot = _cgutils.alloca_once(builder, context.get_data_type(ty))
     slot.align = _SLOT_ALIGN
     return slot
 
 
-def _lowering(glue, shim, what, ret, params, cooperative):
-    def lower(context, builder, sig, args):
-        library = context.active_code_library
-        library.add_linking_file(glue.linkable(shim, what))
-        library.use_cooperative |= cooperative
-        pointers, outs, supplied = [], [], iter(zip(args, sig.args))
-        for mode, _, slot_type in params:
-            if mode == "out":
-                outs.append((slot_type, _slot(context, builder, slot_type)))
-                pointers.append(outs[-1][1])
-                continue
-            value, value_type = next(supplied)
-            if mode == "ptr":
-                pointers.append(value)
-                continue
-            slot = _slot(context, builder, slot_type)
-            builder.store(context.cast(builder, value, value_type, slot_type), slot)
-            pointers.append(slot)
-        result = [] if ret is None else [_slot(context, builder, ret)]
-        callee = _cgutils.get_or_insert_function(
-            builder.module,
-            _ir.FunctionType(_ir.VoidType(), [p.type for p in result + pointers]),
-            shim,
+def _store(context, builder, value, ty, slot):
+    builder.store(context.data_model_manager[ty].as_data(builder, value), slot)
+
+
+def _load(context, builder, ty, slot):
+    return context.data_model_manager[ty].from_data(builder, builder.load(slot))
+
+
+def _call(context, builder, glue, row, args, argtypes):
+    """Call a shim; returns the C++ result (if any) followed by the out_return values."""
+    shim, what, ret, params, cooperative = row
+    library = context.active_code_library
+    library.add_linking_file(glue.linkable(shim, what))
+    library.use_cooperative |= cooperative
+    pointers, outs, supplied = [], [], iter(zip(args, argtypes))
+    for mode, _, slot_type in params:
+        if mode == "out":
+            outs.append((slot_type, _slot(context, builder, slot_type)))
+            pointers.append(outs[-1][1])
+            continue
+        value, value_type = next(supplied)
+        if mode == "ptr":
+            pointers.append(value)
+            continue
+        slot = _slot(context, builder, slot_type)
+        _store(
+            context, builder, context.cast(builder, value, value_type, slot_type), slot_type, slot
         )
-        builder.call(callee, result + pointers)
-        values = [builder.load(p) for p in result] + [builder.load(p) for _, p in outs]
+        pointers.append(slot)
+    results = [] if ret is None else [(ret, _slot(context, builder, ret))]
+    pointers = [p for _, p in results] + pointers
+    fnty = _ir.FunctionType(_ir.VoidType(), [p.type for p in pointers])
+    builder.call(_cgutils.get_or_insert_function(builder.module, fnty, shim), pointers)
+    return [_load(context, builder, ty, p) for ty, p in results + outs]
+
+
+def _lowering(glue, row):
+    def lower(context, builder, sig, args):
+        values = _call(context, builder, glue, row, args, sig.args)
         if not values:
             return context.get_dummy_value()
         if len(values) == 1:
@@ -170,6 +189,12 @@ def _result_type(ret, params):
     return values[0] if len(values) == 1 else types.Tuple(values)
 
 
+def _case(row, recvr=None):
+    _, _, ret, params, _ = row
+    args = [t for m, t, _ in params if m != "out"]
+    return _signature(_result_type(ret, params), *args, recvr=recvr)
+
+
 def _stub(name, doc):
     def stub(*args, **kwargs):
         raise TypeError(f"{name}() is a CUDA device function: call it from a @cuda.jit kernel")
@@ -179,18 +204,141 @@ def _stub(name, doc):
     return stub
 
 
-def _function(registries, glue, name, doc, overloads):
+def _function(registries, glue, name, doc, rows):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative)."""
-    key, cases = _stub(name, doc), []
-    for shim, what, ret, params, cooperative in overloads:
-        case = _signature(_result_type(ret, params), *[t for m, t, _ in params if m != "out"])
-        cases.append(case)
-        registries.target.lower(key, *case.args)(
-            _lowering(glue, shim, what, ret, params, cooperative)
-        )
+    key = _stub(name, doc)
+    cases = [_case(row) for row in rows]
+    for row, case in zip(rows, cases):
+        registries.target.lower(key, *case.args)(_lowering(glue, row))
     template = type(f"_Typing_{name}", (_ConcreteTemplate,), {"key": key, "cases": cases})
-    registries.typing.register_global(key, types.Function(template))
+    key._numba_type = types.Function(template)
+    registries.typing.register_global(key, key._numba_type)
     return key
+
+
+# ---- structs ---------------------------------------------------------------------------------
+class _StructTypeMixin:
+    """A bound C++ struct: value semantics, layout equal to C++ (padding as opaque bytes)."""
+
+    def can_convert_from(self, typingctx, other):
+        if other in self._implicit_from:
+            return _Conversion.unsafe
+        return None
+
+    def can_convert_to(self, typingctx, other):
+        if other in self._implicit_to:
+            return _Conversion.unsafe
+        return None
+
+
+def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None):
+    """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size)."""
+    cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
+    ty = cls(name=name)
+    ty._implicit_from, ty._implicit_to, ty.cxx_name = {}, {}, cxx_name
+    members, end = [], 0
+    for field, field_type, offset, nbytes in fields:
+        if offset > end:
+            members.append((f"_pad{end}", types.UniTuple(types.uint8, offset - end)))
+        members.append(
+            (field or f"_opaque{offset}", field_type or types.UniTuple(types.uint8, nbytes))
+        )
+        end = offset + nbytes
+    if size > end:
+        members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
+    base = model or _StructModel
+
+    class Model(base):
+        def __init__(self, dmm, fe_type):
+            super().__init__(dmm, fe_type, members)
+
+    _register_model(cls)(Model)
+    ty._fields = {f: t for f, t, _, _ in fields if f is not None}
+    return ty
+
+
+def _bind_struct(registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=()):
+    """Fields, const methods, static methods and conversions of a struct type."""
+    bound_methods = {}
+    for name, rows in methods:
+        key = f"{ty.cxx_name}.{name}"
+        cases = [_case(row, recvr=ty) for row in rows]
+        for row, case in zip(rows, cases):
+            registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
+        bound_methods[name] = type(
+            f"_Method_{name}", (_ConcreteTemplate,), {"key": key, "cases": cases}
+        )
+
+    class Attributes(_AttributeTemplate):
+        key = ty
+
+        def generic_resolve(self, value_type, attr):
+            if attr in ty._fields:
+                return ty._fields[attr]
+            if attr in bound_methods:
+                return types.BoundFunction(bound_methods[attr], ty)
+            return None
+
+    registries.typing.register_attr(Attributes)
+    for field in ty._fields:
+        registries.target.lower_getattr(ty, field)(_field_getter(field))
+    static_types = {}
+    for name, stub in statics:
+        setattr(handle, name, stub)
+        static_types[name] = stub._numba_type
+        registries.target.lower_getattr(handle._numba_type, name)(_dummy_getter)
+
+    class StaticAttributes(_AttributeTemplate):
+        key = handle._numba_type
+
+        def generic_resolve(self, value_type, attr):
+            return static_types.get(attr)
+
+    registries.typing.register_attr(StaticAttributes)
+    for target, row, explicit in conversions:
+        registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))
+        if not explicit:
+            ty._implicit_to[target] = row
+    for source, row in implicit:
+        registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
+        ty._implicit_from[source] = row
+
+
+def _field_getter(field):
+    def get(context, builder, ty, value):
+        return getattr(context.make_helper(builder, ty, value=value), field)
+
+    return get
+
+
+def _dummy_getter(context, builder, ty, value):
+    return context.get_dummy_value()
+
+
+def _cast_lowering(glue, row):
+    def cast(context, builder, fromty, toty, value):
+        return _call(context, builder, glue, row, [value], [fromty])[0]
+
+    return cast
+
+
+def _operators(registries, glue, owned, operators):
+    """Operators whose cases apply only when an operand is one of this module's structs."""
+    for op, rows in operators:
+        cases = [_case(row) for row in rows]
+        for row, case in zip(rows, cases):
+            registries.target.lower(op, *case.args)(_lowering(glue, row))
+
+        class Operator(_ConcreteTemplate):
+            key = op
+
+            def apply(self, args, kws, _cases=tuple(cases)):
+                if not any(a in owned for a in args):
+                    return None  # never touch builtin operands: no hijack
+                return self._select(list(_cases), args, kws)
+
+        Operator.cases = cases
+        registries.typing.register_global(op, types.Function(Operator))
 
 
 # ---- end of numbast runtime ------------------------------------------------------------------
