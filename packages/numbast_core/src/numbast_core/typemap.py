@@ -33,6 +33,13 @@ BUILTINS: Mapping[str, str] = {
     "__nv_bfloat16": "types.bfloat16",
 }
 
+_INTEGER_BY_SIZE: Mapping[int, str] = {
+    1: "types.int8",
+    2: "types.int16",
+    4: "types.int32",
+    8: "types.int64",
+}
+
 _VECTOR_ELEMENTS: Mapping[str, str] = {
     "char": "int8",
     "uchar": "uint8",
@@ -101,6 +108,9 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
         return Mapped(underlying, ty.canonical, enum=py_name)
     if name in known.structs:
         return Mapped(known.structs[name], ty.canonical)
+    if ty.kind == "ENUM" and ty.size in _INTEGER_BY_SIZE:
+        # An enum declared outside the bound files: pass its value as an integer of its width.
+        return Mapped(_INTEGER_BY_SIZE[ty.size], name)
     if name in BUILTINS:
         return Mapped(BUILTINS[name], name)
     vector = vector_type(name)
