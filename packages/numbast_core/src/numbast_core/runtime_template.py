@@ -11,8 +11,11 @@ from llvmlite import ir as _ir
 from numba.cuda import cgutils as _cgutils
 from numba.cuda import types
 from numba.cuda.core import config as _numba_config
+from numba.cuda.core import ir as _nir
 from numba.cuda.core.errors import NumbaError as _NumbaError
 from numba.cuda.core.imputils import Registry as _TargetRegistry
+from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
+from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrite_registry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.cudadrv import nvrtc as _nvrtc
 from numba.cuda.cudadrv.linkable_code import LTOIR as _LTOIR
@@ -192,6 +195,8 @@ def _result_type(ret, params):
 def _case(row, recvr=None):
     _, _, ret, params, _ = row
     args = [t for m, t, _ in params if m != "out"]
+    if recvr is not None:
+        args = args[1:]  # a method's receiver is its bound instance, not an argument
     return _signature(_result_type(ret, params), *args, recvr=recvr)
 
 
@@ -235,7 +240,7 @@ def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None):
     """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size)."""
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
-    ty._implicit_from, ty._implicit_to, ty.cxx_name = {}, {}, cxx_name
+    ty._implicit_from, ty._implicit_to, ty._setters, ty.cxx_name = {}, {}, {}, cxx_name
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
         if offset > end:
@@ -280,8 +285,12 @@ def _bind_struct(registries, glue, ty, handle, statics=(), methods=(), conversio
             return None
 
     registries.typing.register_attr(Attributes)
-    for field in ty._fields:
+    for field, field_type in ty._fields.items():
         registries.target.lower_getattr(ty, field)(_field_getter(field))
+        setter = _function(registries, glue, f"{ty.name}.{field} =", f"set {field}", [])
+        setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
+        registries.target.lower(setter, ty, field_type)(_field_setter(field))
+        ty._setters[field] = setter
     static_types = {}
     for name, stub in statics:
         setattr(handle, name, stub)
@@ -309,6 +318,66 @@ def _field_getter(field):
         return getattr(context.make_helper(builder, ty, value=value), field)
 
     return get
+
+
+def _field_setter(field):
+    def set_field(context, builder, sig, args):
+        helper = context.make_helper(builder, sig.args[0], value=args[0])
+        setattr(helper, field, args[1])
+        return helper._getvalue()
+
+    return set_field
+
+
+class _FieldWrites(_Rewrite):
+    """After typing, ``v.x = e`` on a bound struct becomes ``v = <set x>(v, e)``.
+
+    Numba hands struct *values* to setattr, so an in-place store would change a copy; rebinding
+    the variable gives C++ value semantics. A write through a temporary (``a[i].x = e``,
+    ``v.inner.x = e``) would be lost, so it is refused with a clear error.
+    """
+
+    def __init__(self, state):
+        self.state = state
+
+    def match(self, func_ir, block, typemap, calltypes):
+        self.block, self.typemap, self.calltypes = block, typemap, calltypes
+        return any(self._setter(inst) is not None for inst in block.body)
+
+    def _setter(self, inst):
+        if not isinstance(inst, _nir.SetAttr):
+            return None
+        return getattr(self.typemap.get(inst.target.name), "_setters", {}).get(inst.attr)
+
+    def apply(self):
+        block = self.block.copy()
+        block.clear()
+        for inst in self.block.body:
+            setter = self._setter(inst)
+            if setter is None:
+                block.append(inst)
+                continue
+            if inst.target.name.startswith("$"):
+                raise _NumbaError(
+                    f"cannot assign field {inst.attr!r} of a temporary struct value (it would "
+                    "change a copy): assign the struct to a variable, set the field, store it back",
+                    loc=inst.loc,
+                )
+            ty = self.typemap[inst.target.name]
+            function = _nir.Var(inst.target.scope, f"$numbast_set_{inst.attr}_{id(inst)}", inst.loc)
+            self.typemap[function.name] = setter._numba_type
+            block.append(_nir.Assign(_nir.Global("setter", setter, inst.loc), function, inst.loc))
+            call = _nir.Expr.call(function, (inst.target, inst.value), (), inst.loc)
+            self.calltypes.pop(inst, None)
+            self.calltypes[call] = setter._numba_type.get_call_type(
+                self.state.typingctx, (ty, self.typemap[inst.value.name]), {}
+            )
+            block.append(_nir.Assign(call, inst.target, inst.loc))
+        return block
+
+
+if not any(r.__name__ == "_FieldWrites" for r in _rewrite_registry.rewrites["after-inference"]):
+    _rewrite_registry.register("after-inference")(_FieldWrites)
 
 
 def _dummy_getter(context, builder, ty, value):
