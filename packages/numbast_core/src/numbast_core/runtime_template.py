@@ -14,9 +14,9 @@ from numba.cuda.core import config as _numba_config
 from numba.cuda.core import ir as _nir
 from numba.cuda.core.errors import NumbaError as _NumbaError
 from numba.cuda.core.imputils import Registry as _TargetRegistry
+from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
 from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrite_registry
-from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.cudadrv import nvrtc as _nvrtc
 from numba.cuda.cudadrv.linkable_code import LTOIR as _LTOIR
 from numba.cuda.datamodel import models as _models  # noqa: F401 (Data Models overrides)
