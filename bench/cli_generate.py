@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CONFIG = HERE / "cli_generate_fp16.yml"
+DEFAULT_CONFIG = HERE.parent / "conformance/configs/cuda_fp16.yml"
 TARGET_SECONDS = 0.40
 TARGET_MB = 150.0
 
