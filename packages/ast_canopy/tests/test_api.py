@@ -155,3 +155,31 @@ def test_cli_bad_input(args, needle):
     )
     assert res.returncode == 2
     assert needle in res.stderr and "Traceback" not in res.stderr
+
+
+def _parse_fresh(path):
+    return ast_canopy.parse_declarations_from_source(path, [path], "sm_90")
+
+
+def test_prefix_pch_gives_identical_results(tmp_path, monkeypatch):
+    path = data("sample.cuh")
+    monkeypatch.setenv("AST_CANOPY_NO_PCH", "1")
+    plain = _parse_fresh(path)
+    monkeypatch.delenv("AST_CANOPY_NO_PCH")
+    monkeypatch.setenv("AST_CANOPY_CACHE_DIR", str(tmp_path))
+    with_pch = _parse_fresh(path)
+    pchs = list((tmp_path / "pch").glob("*.pch"))
+    assert len(pchs) == 1
+    assert with_pch == plain and with_pch.to_json() == plain.to_json()
+    assert _parse_fresh(path) == plain  # second run loads the cached PCH
+
+
+def test_broken_pch_falls_back_and_is_replaced(tmp_path, monkeypatch):
+    path = data("sample.cuh")
+    monkeypatch.setenv("AST_CANOPY_CACHE_DIR", str(tmp_path))
+    first = _parse_fresh(path)
+    (pch,) = (tmp_path / "pch").glob("*.pch")
+    pch.write_bytes(b"not a precompiled header")
+    assert _parse_fresh(path) == first
+    assert not pch.exists() or pch.read_bytes() != b"not a precompiled header"
+    assert _parse_fresh(path) == first

@@ -119,13 +119,16 @@ def _parse(
     for d in includes:
         if not os.path.isdir(d):
             raise FileNotFoundError(f"include directory not found: {d}")
-    with _clang.support_dir(paths) as (root, include_dirs, stub):
+    cache = _clang.cache_dir()
+    with _clang.support_dir(paths, cache) as (root, include_dirs, stub):
         args = _clang.build_args(
             arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub
         )
+        pch = _clang.prefix_pch(args, cache)
         if verbose:
             print(f"ast_canopy: clang {' '.join(args)} {source_path}", file=sys.stderr)
-        tu = _clang.parse(source_path, args, skip_function_bodies, unsaved)
+            print(f"ast_canopy: prefix PCH {pch}", file=sys.stderr)
+        tu = _clang.parse(source_path, args, skip_function_bodies, unsaved, pch)
         diags = _clang.diagnostics(tu)
         if verbose:
             for d in diags:

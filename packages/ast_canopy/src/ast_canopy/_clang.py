@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -75,17 +77,64 @@ def normalize_arch(compute_capability: object) -> str:
     return arch
 
 
+def cache_dir() -> str | None:
+    """Writable folder for the prefix PCH and support files, or ``None`` (then no PCH).
+
+    ``AST_CANOPY_CACHE_DIR`` overrides ``$XDG_CACHE_HOME/ast_canopy``; ``AST_CANOPY_NO_PCH=1``
+    turns the cache off.
+    """
+    if os.environ.get("AST_CANOPY_NO_PCH", "") not in ("", "0"):
+        return None
+    base = os.environ.get("AST_CANOPY_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ast_canopy"
+    )
+    try:
+        os.makedirs(base, exist_ok=True)
+    except OSError:
+        return None
+    return base if os.access(base, os.W_OK) else None
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def _populate_support(folder: str, paths: CudaPaths, foreign: list[int]) -> None:
+    dirs = paths.include_dirs
+    if not os.path.isdir(os.path.join(paths.toolkit_root, "bin")):
+        root = os.path.join(folder, "cuda")
+        os.makedirs(os.path.join(root, "bin"))
+        os.makedirs(os.path.join(root, "lib64"))
+        os.symlink(dirs[0], os.path.join(root, "include"))
+    for n, i in enumerate(foreign):
+        farm = os.path.join(folder, f"curand{n}")
+        os.makedirs(farm)
+        for name in sorted(os.listdir(dirs[i])):
+            if name.startswith("curand") and name.endswith((".h", ".hpp")):
+                os.symlink(os.path.join(dirs[i], name), os.path.join(farm, name))
+    if not paths.has_curand:
+        stub = os.path.join(folder, "stub")
+        os.makedirs(stub)
+        with open(os.path.join(stub, "curand_mtgp32_kernel.h"), "w") as f:
+            f.write("/* empty stub written by ast_canopy: no curand headers found */\n")
+
+
 @contextlib.contextmanager
-def support_dir(paths: CudaPaths) -> Iterator[tuple[str, tuple[str, ...], str | None]]:
+def support_dir(
+    paths: CudaPaths, cache: str | None = None
+) -> Iterator[tuple[str, tuple[str, ...], str | None]]:
     """Yield ``(cuda_root, include_dirs, stub_dir)`` for :func:`build_args`.
 
     - clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a
-      temp root with ``bin/`` and an ``include`` link is made.
+      root with ``bin/`` and an ``include`` link is made.
     - clang's CUDA wrapper always includes ``curand_mtgp32_kernel.h``: without curand headers an
       empty stub goes on ``-idirafter``.
     - When curand comes from another full CUDA include dir (the wheels), only its ``curand*``
-      headers are exposed (through links in a temp dir): its quoted includes would otherwise pull
-      that dir's ``vector_types.h`` etc. ahead of the toolkit's, mixing two installations.
+      headers are exposed (through links): its quoted includes would otherwise pull that dir's
+      ``vector_types.h`` etc. ahead of the toolkit's, mixing two installations.
+
+    These files live in ``cache`` (stable paths, so a PCH built over them stays valid) or, with
+    no cache, in a temp dir removed on exit.
     """
     dirs = list(paths.include_dirs)
     main = dirs[0]
@@ -101,27 +150,56 @@ def support_dir(paths: CudaPaths) -> Iterator[tuple[str, tuple[str, ...], str | 
     if not need_root and paths.has_curand and not foreign:
         yield paths.toolkit_root, tuple(dirs), None
         return
-    with tempfile.TemporaryDirectory(prefix="ast_canopy_") as tmp:
-        root = paths.toolkit_root
-        if need_root:
-            root = os.path.join(tmp, "cuda")
-            os.makedirs(os.path.join(root, "bin"))
-            os.makedirs(os.path.join(root, "lib64"))
-            os.symlink(main, os.path.join(root, "include"))
+    with contextlib.ExitStack() as stack:
+        folder = None
+        if cache is not None:
+            folder = os.path.join(cache, "support-" + _digest(paths))
+            if not os.path.isdir(folder):
+                tmp = tempfile.mkdtemp(prefix=".support-", dir=cache)
+                _populate_support(tmp, paths, foreign)
+                try:
+                    os.rename(tmp, folder)
+                except OSError:  # another process made it first
+                    shutil.rmtree(tmp, ignore_errors=True)
+        if folder is None or not os.path.isdir(folder):
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ast_canopy_"))
+            _populate_support(folder, paths, foreign)
+        root = os.path.join(folder, "cuda") if need_root else paths.toolkit_root
         for n, i in enumerate(foreign):
-            farm = os.path.join(tmp, f"curand{n}")
-            os.makedirs(farm)
-            for name in os.listdir(dirs[i]):
-                if name.startswith("curand") and name.endswith((".h", ".hpp")):
-                    os.symlink(os.path.join(dirs[i], name), os.path.join(farm, name))
-            dirs[i] = farm
-        stub = None
-        if not paths.has_curand:
-            stub = os.path.join(tmp, "stub")
-            os.makedirs(stub)
-            with open(os.path.join(stub, "curand_mtgp32_kernel.h"), "w") as f:
-                f.write("/* empty stub written by ast_canopy: no curand headers found */\n")
+            dirs[i] = os.path.join(folder, f"curand{n}")
+        stub = None if paths.has_curand else os.path.join(folder, "stub")
         yield root, tuple(dirs), stub
+
+
+def prefix_pch(args: Sequence[str], cache: str | None) -> str | None:
+    """A PCH of what every parse with ``args`` starts with (clang's CUDA runtime wrapper).
+
+    That prefix (the CUDA runtime and libstdc++ math headers) is ~0.4 s of every parse; loading
+    it from a PCH takes a few ms. Built once per argument list and clang version; ``None`` when
+    it cannot be built (then parse without it).
+    """
+    if cache is None:
+        return None
+    folder = os.path.join(cache, "pch")
+    path = os.path.join(folder, _digest(clang_version(), *args) + ".pch")
+    if os.path.isfile(path):
+        return path
+    try:
+        os.makedirs(folder, exist_ok=True)
+        empty = os.path.join(folder, "prefix.cu")
+        if not os.path.isfile(empty):
+            with open(empty, "w") as f:
+                f.write("/* ast_canopy: the PCH is the CUDA wrapper clang force-includes */\n")
+        tu = _parse_tu(empty, args, False, ())
+        if any(d.severity >= 3 for d in tu.diagnostics):
+            return None
+        fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=folder)
+        os.close(fd)
+        tu.save(tmp)
+        os.replace(tmp, path)
+    except (OSError, cindex.TranslationUnitSaveError, cindex.TranslationUnitLoadError):
+        return None
+    return path
 
 
 def build_args(
@@ -154,17 +232,36 @@ def build_args(
     return args
 
 
-def parse(
-    path: str,
-    args: Sequence[str],
-    skip_function_bodies: bool = False,
-    unsaved: Sequence[tuple[str, str]] = (),
-) -> cindex.TranslationUnit:
+def _parse_tu(path, args, skip_function_bodies, unsaved) -> cindex.TranslationUnit:
     options = PARSE_KEEP_GOING | PARSE_VISIT_IMPLICIT_ATTRIBUTES
     if skip_function_bodies:
         options |= PARSE_SKIP_FUNCTION_BODIES
     index = cindex.Index.create()
     return index.parse(path, list(args), unsaved_files=list(unsaved) or None, options=options)
+
+
+def parse(
+    path: str,
+    args: Sequence[str],
+    skip_function_bodies: bool = False,
+    unsaved: Sequence[tuple[str, str]] = (),
+    pch: str | None = None,
+) -> cindex.TranslationUnit:
+    """Parse ``path``; with ``pch`` (from :func:`prefix_pch`) unless clang rejects it."""
+    if pch is not None:
+        try:
+            tu = _parse_tu(path, [*args, "-include-pch", pch], skip_function_bodies, unsaved)
+        except cindex.TranslationUnitLoadError:
+            tu = None
+        if tu is not None and not any(_pch_problem(d, pch) for d in tu.diagnostics):
+            return tu
+        with contextlib.suppress(OSError):  # stale (headers changed): rebuilt next time
+            os.remove(pch)
+    return _parse_tu(path, args, skip_function_bodies, unsaved)
+
+
+def _pch_problem(diag, pch: str) -> bool:
+    return diag.severity >= 3 and (pch in diag.spelling or "precompiled" in diag.spelling)
 
 
 _SEVERITY = {2: "warning", 3: "error", 4: "fatal"}
