@@ -316,7 +316,11 @@ def _plan_param(
     arg = f"a{index}"
     if intent is Intent.IN:
         mode = "in"
-        decl = f"{bare}* {arg}" if p.type.is_rvalue_ref else f"{bare} const* {arg}"
+        # `in` on a non-const T& passes the shim's own copy (a slot): it must not be const
+        mutable = p.type.is_rvalue_ref or (
+            p.type.is_lvalue_ref and not (p.type.is_const or value_type.is_const)
+        )
+        decl = f"{bare}* {arg}" if mutable else f"{bare} const* {arg}"
         use = f"static_cast<{bare}&&>(*{arg})" if p.type.is_rvalue_ref else f"*{arg}"
     else:
         if value_type.is_const:
