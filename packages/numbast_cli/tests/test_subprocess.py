@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,26 @@ def test_python_m_numbast_subcommand_and_error():
     assert bad.returncode == 1
     assert "syntax_error.cuh:2:65: expected expression" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"console script not installed at {SCRIPT}")
+def test_real_ctrl_c_exits_130_without_output(tmp_path):
+    """SIGINT while clang parses cuda_fp16.h (about a second): 130, no traceback, no module."""
+    config = Path(__file__).resolve().parents[3] / "conformance/configs/cuda_fp16.yml"
+    if not config.exists():
+        pytest.skip(f"{config} not found")
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [str(SCRIPT), "generate", str(config), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    first = child.stderr.readline()  # printed after the config loads, right before parsing
+    assert first.startswith("numbast: "), first
+    child.send_signal(signal.SIGINT)
+    rest = child.stderr.read()
+    assert child.wait(timeout=60) == 130, rest
+    assert "error: interrupted" in rest
+    assert "Traceback" not in rest
+    assert not out.exists() or list(out.iterdir()) == []
