@@ -1,0 +1,28 @@
+"""Generate the code generator tests' modules into a folder, for the GPU machine (no libclang).
+
+python packages/numbast_core/tests/pregenerate.py OUT_DIR
+# carry OUT_DIR over, then on the GPU machine:
+NUMBAST_PREGENERATED=OUT_DIR python -m pytest -m gpu packages/numbast_core/tests
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _codegen_helpers as helpers
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for name, result in helpers.generate_all(argv[0]).items():
+        print(f"{name}: {result.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
