@@ -125,6 +125,8 @@ def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
         if call.form.startswith("iop:"):
             body.append(f"    {args[0]} {call.form[4:]}= {args[1]}\n    o{i}[0] = {args[0]}")
+            params_decl.append(f"o{i}")
+            argtypes.append(types.CPointer(result))
         elif result == types.void:
             body.append(f"    {_expression(call, f'f{i}', args)}")
         else:

@@ -312,7 +312,8 @@ def _plan_param(
     except Unmapped as err:
         raise _Skip(f"parameter {index + 1} type {err} has no Numba mapping") from None
     spelled = glue_spelling(p.type)
-    bare = spelled if value_type.is_pointer else _drop_const(spelled)
+    # a top-level const of a pointer parameter (`T *const p`) would be doubled by `const*` below
+    bare = re.sub(r"\s*\bconst$", "", spelled) if value_type.is_pointer else _drop_const(spelled)
     arg = f"a{index}"
     if intent is Intent.IN:
         mode = "in"
@@ -574,7 +575,12 @@ def _plan_fields(st: Struct, known: KnownTypes, skipped: list[Skipped]) -> tuple
             continue
         size = f.type.size or 0
         try:
-            if f.access is not Access.PUBLIC or f.is_anonymous or not f.name:
+            if f.is_anonymous or not f.name:
+                what = f"{st.qualified_name}::(anonymous)"
+                reason = "anonymous union/struct member: kept as opaque bytes, not readable"
+                skipped.append(Skipped("field", what, reason))
+                raise Unmapped("")
+            if f.access is not Access.PUBLIC:
                 raise Unmapped("")
             if f.type.array_extent is not None and f.type.element is not None:
                 element = map_value(f.type.element, known).numba
@@ -665,14 +671,15 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     shim_tag="_ctor",
                 )
                 ctors += variants
-                single = variants[0].params
+                # callable with one argument (the rest defaulted): C++ converts implicitly
+                single = next((v for v in variants if len(v.params) == 1), None)
                 if (
                     m.kind is MethodKind.CONVERTING_CONSTRUCTOR
                     and not m.is_explicit
-                    and len(single) == 1
-                    and single[0].numba != name.numba_name
+                    and single is not None
+                    and single.params[0].numba != name.numba_name
                 ):
-                    implicit.append((single[0].numba, variants[0]))
+                    implicit.append((single.params[0].numba, single))
             elif m.kind is MethodKind.CONVERSION:
                 target = _result_of(fn, known)
                 if target[0] not in BUILTINS.values():
