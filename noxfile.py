@@ -17,7 +17,7 @@ ROOT = Path(__file__).parent
 PACKAGES = ("packages/ast_canopy", "packages/numbast_core", "packages/numbast_cli")
 ARCHS = ("sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120")
 TEST_TOOLS = ("pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "ruff>=0.5")
-TEST_DIRS = tuple(f"{p}/tests" for p in PACKAGES) + ("conformance/tests", "docs/tests")
+TEST_DIRS = (*(f"{p}/tests" for p in PACKAGES), "conformance/tests", "docs/tests")
 DOCS_TOOLS = ("sphinx>=7", "sphinx-click>=5")
 
 nox.options.sessions = ["tests", "lint"]
@@ -45,22 +45,26 @@ def _shared_python(session: nox.Session) -> str:
         session.run("python3", "-m", "venv", str(venv), external=True)
         session.run(str(python), "-m", "pip", "install", "-q", "-U", "pip", external=True)
     if not stamp.exists() or stamp.read_text() != wanted:
-        session.run(
-            str(python), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"),
-            *(str(ROOT / p) for p in PACKAGES), *TEST_TOOLS, *DOCS_TOOLS, "ml_dtypes",
-            external=True,
-        )
+        packages = [str(ROOT / p) for p in PACKAGES]
+        tools = [*TEST_TOOLS, *DOCS_TOOLS, "ml_dtypes"]
+        constraints = ["-c", str(ROOT / "constraints.txt")]
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        session.run(*pip, *constraints, *packages, *tools, external=True)
         stamp.write_text(wanted)
     return str(python)
 
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Run the CPU test suites of the three packages (pytest -n auto)."""
+    """Run the CPU test suites (pytest -n auto), one pytest process per test folder.
+
+    One process per folder keeps each folder's ``conftest`` helpers apart.
+    """
     python = _shared_python(session)
     args = session.posargs or ["-n", "auto"]
-    dirs = [d for d in TEST_DIRS if (ROOT / d).is_dir()]
-    session.run(python, "-m", "pytest", *args, *dirs, external=True)
+    for folder in TEST_DIRS:
+        if (ROOT / folder).is_dir():
+            session.run(python, "-m", "pytest", *args, folder, external=True)
 
 
 @nox.session
@@ -75,16 +79,14 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the Sphinx HTML docs with warnings as errors."""
     python = _shared_python(session)
-    session.run(
-        python, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
-        external=True,
-    )
+    sphinx = [python, "-m", "sphinx", "-W", "--keep-going", "-b", "html"]
+    session.run(*sphinx, "docs", "docs/_build/html", external=True)
 
 
 @nox.session(python=False)
 @nox.parametrize("arch", ARCHS)
 def conformance(session: nox.Session, arch: str) -> None:
-    """Generate bindings for real CUDA headers, then compile and link every binding for ARCH on CPU."""
+    """Generate bindings for real CUDA headers; compile and link every binding for ARCH on CPU."""
     python = _shared_python(session)
     session.run(python, "-m", "conformance.cpu", "--arch", arch, *session.posargs, external=True)
 
@@ -93,10 +95,9 @@ def conformance(session: nox.Session, arch: str) -> None:
 def conformance_gpu(session: nox.Session) -> None:
     """Run bound functions on the GPU and compare them bit for bit with native CUDA C++."""
     python = _shared_python(session)
-    session.run(
-        python, "-m", "pytest", "-m", "gpu", "conformance/tests", *session.posargs,
-        external=True, env={"NUMBAST_REQUIRE_GPU": "1"},
-    )
+    pytest = [python, "-m", "pytest", "-m", "gpu"]
+    env = {"NUMBAST_REQUIRE_GPU": "1"}
+    session.run(*pytest, "conformance/tests", *session.posargs, external=True, env=env)
 
 
 @nox.session(python=False)
