@@ -179,7 +179,10 @@ class _Extractor:
 
     def _type(self, t) -> Type:
         canon = t.get_canonical()
-        key = (t.spelling, canon.spelling)
+        # Fully qualified but with typedef names kept ("geo::Vec", "__nv_fp8_storage_t"); part
+        # of the key because the same spelling ("T", "Vec") can name different types.
+        fq = t.get_fully_qualified_name(self.pretty.policy) or t.spelling
+        key = (t.spelling, canon.spelling, fq)
         cached = self._types.get(key)
         if cached is not None:
             return cached
@@ -188,20 +191,18 @@ class _Extractor:
         is_rref = ck == TypeKind.RVALUEREFERENCE
         is_ptr = ck == TypeKind.POINTER
         pointee = None
-        base = t
         is_const = canon.is_const_qualified()
         if is_lref or is_rref or is_ptr:
             pt = t.get_pointee()
             pointee = self._type(pt)
             if is_lref or is_rref:
-                base = pt
                 is_const = pt.get_canonical().is_const_qualified()
-        # Fully qualified but with typedef names kept ("geo::Vec", "__nv_fp8_storage_t").
-        base_spelling = base.get_fully_qualified_name(self.pretty.policy) or base.spelling
-        if is_ptr:
-            unqual = _CV_SUFFIX_RE.sub("", base_spelling)
+        if is_lref or is_rref:
+            unqual = pointee.unqualified_non_ref_type_name
+        elif is_ptr:
+            unqual = _CV_SUFFIX_RE.sub("", fq)
         else:
-            unqual = _CV_SUFFIX_RE.sub("", _CV_PREFIX_RE.sub("", base_spelling))
+            unqual = _CV_SUFFIX_RE.sub("", _CV_PREFIX_RE.sub("", fq))
         extent = None
         element = None
         if ck == TypeKind.CONSTANTARRAY:
