@@ -1,0 +1,48 @@
+"""Generate the binding modules the GPU benchmark imports (sm_90, from the conformance configs).
+
+    python -m bench.pregenerate [OUT_DIR]      (default: $NUMBAST_PREGENERATED or .gpu/bench)
+
+The GPU machine has no libclang and no numbast packages: generate here, copy OUT_DIR there and
+point ``NUMBAST_PREGENERATED`` at it. Parse against CUDA 13.0 headers (the GPU machine's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "conformance" / "configs"
+MODULES = ("cuda_fp8", "cuda_fp16", "cuda_bf16", "curand_kernel")
+ARCH = "sm_90"
+
+
+def pregenerate(out_dir: str | os.PathLike, modules=MODULES, arch: str = ARCH) -> list[Path]:
+    from numbast_core import generate, load_config
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in modules:
+        config = load_config(CONFIGS / f"{name}.yml")
+        if tuple(config.gpu_arch) != (arch,):
+            config = dataclasses.replace(config, gpu_arch=(arch,))
+        paths.append(generate(config, out).path)
+    return paths
+
+
+def default_dir() -> str:
+    return os.environ.get("NUMBAST_PREGENERATED") or str(ROOT / ".gpu" / "bench")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for path in pregenerate(argv[0] if argv else default_dir()):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
