@@ -65,7 +65,8 @@ class _Glue:
             return code.code, {}
         except Exception as error:  # NVRTC reports compile errors with the log in the message
             log = str(error)
-            hits = _re.findall(r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu", log)
+            errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
+            hits = _re.findall(errors, log)  # warnings on a shim's line are not its failure
             culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
             failed = dict.fromkeys(culprits or names, log)
             return None, failed
