@@ -104,10 +104,14 @@ def test_skip_function_bodies():
 
 
 def test_value_from_constexpr_vardecl():
-    src = "namespace n { constexpr int W = 6 * 7; }\nconstexpr double D = 1.0 / 4;\n"
+    src = (
+        "namespace n { constexpr int W = 6 * 7; }\nconstexpr double D = 1.0 / 4;\n"
+        "constexpr int sq(int a) { return a * a; }\nconstexpr int S = sq(5);\n"
+    )
     var = ast_canopy.value_from_constexpr_vardecl(src, "n::W", "sm_90")
     assert var.value == 42 and var.name == "W"
     assert ast_canopy.value_from_constexpr_vardecl(src, "D", "sm_90").value == 0.25
+    assert ast_canopy.value_from_constexpr_vardecl(src, "S", "sm_90").value == 25
     assert ast_canopy.value_from_constexpr_vardecl(src, "missing", "sm_90") is None
 
 
@@ -183,3 +187,9 @@ def test_broken_pch_falls_back_and_is_replaced(tmp_path, monkeypatch):
     assert _parse_fresh(path) == first
     assert not pch.exists() or pch.read_bytes() != b"not a precompiled header"
     assert _parse_fresh(path) == first
+
+
+def test_versions():
+    assert ast_canopy.clang_version().startswith("clang version 22")
+    major, minor = ast_canopy.cuda_version().split(".")
+    assert int(major) >= 12 and minor.isdigit()

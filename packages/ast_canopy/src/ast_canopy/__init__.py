@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -60,6 +61,7 @@ __all__ = [
     "Typedef",
     "__version__",
     "clang_version",
+    "cuda_version",
     "find_cuda_paths",
     "parse",
     "parse_declarations_from_source",
@@ -88,6 +90,20 @@ def clang_version() -> str:
     from . import _clang
 
     return _clang.clang_version()
+
+
+def cuda_version(cudatoolkit_include_dirs: Sequence[str] | None = None) -> str | None:
+    """``"13.0"``: ``CUDA_VERSION`` from ``cuda.h`` of the headers a parse would use."""
+    paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
+    try:
+        with open(os.path.join(paths.include_dirs[0], "cuda.h")) as f:
+            m = re.search(r"^#define\s+CUDA_VERSION\s+(\d+)", f.read(), re.MULTILINE)
+    except OSError:
+        return None
+    if not m:
+        return None
+    v = int(m.group(1))
+    return f"{v // 1000}.{v % 1000 // 10}"
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -211,7 +227,7 @@ def value_from_constexpr_vardecl(
             defines,
             verbose,
             False,
-            True,
+            False,  # bodies are needed: the initializer may call constexpr functions
         )
     for var in decls.constexpr_vars:
         if vardecl_name in (var.name, var.qualified_name):
