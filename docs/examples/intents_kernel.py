@@ -1,11 +1,12 @@
 # Calls to functions whose reference parameters have intents (docs/examples/intents.yml);
 # generate the module with `numbast generate docs/examples/intents.yml -o out` (out/mylib.py).
-from numba import cuda, float32, int32, types
+from numba import cuda
 from out.mylib import accumulate, div_rem, minmax, store, twice
 
 
-@cuda.jit(types.void(types.CPointer(int32), types.CPointer(int32), int32[:], float32[:]))
+@cuda.jit
 def use_intents(acc, dst, ints, floats):
+    # acc and dst are pointers to int32 (types.CPointer(int32)); ints and floats are arrays.
     x = ints[0]
     ints[1] = twice(x)  # const int& parameter: an ordinary `in` argument
     accumulate(acc, x)  # inout_ptr: *acc += x through the pointer

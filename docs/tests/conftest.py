@@ -1,0 +1,6 @@
+"""Make docs/_ext importable for the docs tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
