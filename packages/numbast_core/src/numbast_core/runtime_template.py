@@ -6,6 +6,7 @@
 import enum as _pyenum  # noqa: F401 (used by the enum classes below)
 import operator as _operator  # noqa: F401 (used by the operator rows below)
 import re as _re
+import warnings as _warnings
 
 from llvmlite import ir as _ir
 from numba.cuda import cgutils as _cgutils
@@ -61,7 +62,10 @@ class _Glue:
         if self.include_dirs:
             _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = ":".join(self.include_dirs)
         try:
-            code, _ = _nvrtc.compile("\n".join(lines) + "\n", "glue.cu", self._cc(), ltoir=True)
+            # Header warnings (e.g. deprecations) are not actionable for users of the binding.
+            with _warnings.catch_warnings():
+                _warnings.filterwarnings("ignore", message="NVRTC log messages")
+                code, _ = _nvrtc.compile("\n".join(lines) + "\n", "glue.cu", self._cc(), ltoir=True)
             return code.code, {}
         except Exception as error:  # NVRTC reports compile errors with the log in the message
             log = str(error)
