@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -193,3 +194,38 @@ def test_versions():
     assert ast_canopy.clang_version().startswith("clang version 22")
     major, minor = ast_canopy.cuda_version().split(".")
     assert int(major) >= 12 and minor.isdigit()
+
+
+def test_cli_defines_and_includes(tmp_path):
+    src = tmp_path / "use.cu"
+    src.write_text('#include "defines.cuh"\n__device__ int here();\n')
+    flags = ["-I", DATA, "-D", "WITH_EXTRA", "-D", "VALUE=3", "--retain", data("defines.cuh")]
+    res = subprocess.run(
+        [sys.executable, "-m", "ast_canopy", str(src), "--arch", "sm_80", *flags, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = [f.name for f in Declarations.from_json(res.stdout).functions]
+    assert names == ["extra_fn", "value_is_three"]
+
+
+def test_wheel_layout_and_missing_curand(tmp_path):
+    """A toolkit root without bin/ (the pip wheels) and no curand headers still parse."""
+    from ast_canopy import _clang
+    from ast_canopy.cuda_paths import CudaPaths, find_cuda_paths
+
+    real = find_cuda_paths()
+    main = real.include_dirs[0]
+    if os.path.isfile(os.path.join(main, "curand_kernel.h")):
+        pytest.skip("the main CUDA include dir has curand: no stub needed")
+    paths = CudaPaths(str(tmp_path / "wheel"), (main, os.path.join(main, "cccl")), False)
+    src = data("defines.cuh")
+    with _clang.support_dir(paths, None) as (root, dirs, stub):
+        assert os.path.isdir(os.path.join(root, "bin"))
+        assert os.path.isfile(os.path.join(stub, "curand_mtgp32_kernel.h"))
+        args = _clang.build_args("sm_90", root, dirs, "gnu++17", (), ("WITH_EXTRA",), stub)
+        tu = _clang.parse(src, args)
+        assert [d for d in _clang.diagnostics(tu) if d.severity != "warning"] == []
+        assert "-idirafter" in args
+    assert not os.path.exists(root)  # temp dir removed
