@@ -79,7 +79,7 @@ CASES = [
      "v = m.i4_rev(cuda.int32x4(i, 2 * i, 3, 4))\n"
      "    out[i] = m.i4_sum(v) + m.i4_rev(cuda.int32x4(i, 0, 0, 9)).x"),
     ("half", "nbt_half_to_float(nbt_half_twice(__float2half((float)i * 0.25f)))", "float32",
-     "x = numba.float16(numba.float32(i) * numba.float32(0.25))\n"
+     "x = numba.cuda.types.float16(numba.float32(i) * numba.float32(0.25))\n"
      "    out[i] = m.half_to_float(m.half_twice(x))"),
     ("bf16", "nbt_bf16_to_float(nbt_bf16_twice(__float2bfloat16((float)i)))", "float32",
      "out[i] = m.bf16_to_float(m.bf16_twice(bf16.float2bfloat16(numba.float32(i))))"),
