@@ -183,8 +183,15 @@ def strip_prefix(name: str, prefixes: Iterable[str]) -> str:
 
 
 def _python_identifier(name: str) -> str:
+    """A module-level name: never a keyword, nor a name the module or the runtime relies on."""
+    name = _attribute_name(name)
+    return name + "_" if name in RESERVED_NAMES else name
+
+
+def _attribute_name(name: str) -> str:
+    """A field, method or enumerator name: only keywords and invalid characters are changed."""
     name = re.sub(r"\W", "_", name)
-    if keyword.iskeyword(name) or name in RESERVED_NAMES or name[:1].isdigit():
+    if keyword.iskeyword(name) or name[:1].isdigit():
         name += "_"
     return name
 
@@ -229,7 +236,7 @@ def _plan_enums(config: Config, decls: Declarations, skipped: list[Skipped]):
             continue
         seen.add(cxx)
         members = tuple(
-            (_python_identifier(strip_prefix(m.name, prefixes)), m.value) for m in e.enumerators
+            (_attribute_name(strip_prefix(m.name, prefixes)), m.value) for m in e.enumerators
         )
         py_name = _python_identifier(strip_prefix(e.name, prefixes))
         enums.append(EnumBinding(py_name, cxx, underlying, members))
@@ -593,7 +600,7 @@ def _plan_fields(st: Struct, known: KnownTypes, skipped: list[Skipped]) -> tuple
                 what = f"{st.qualified_name}::{f.name}"
                 skipped.append(Skipped("field", what, f"type {err} has no Numba mapping"))
             continue
-        readable.append(FieldPlan(_python_identifier(f.name), numba, start, size))
+        readable.append(FieldPlan(_attribute_name(f.name), numba, start, size))
     merged: list[list[int]] = []
     for start, end in sorted(opaque):
         if merged and start <= merged[-1][1]:
@@ -717,7 +724,7 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     operators.append((key, v))
             elif m.is_static:
                 call = f"{cxx}::{fn.name}"
-                statics.setdefault(_python_identifier(fn.name), []).extend(
+                statics.setdefault(_attribute_name(fn.name), []).extend(
                     _variants(
                         config,
                         fn,
@@ -731,7 +738,7 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     "non-const method: it would mutate a copy of the receiver (not supported yet)"
                 )
             else:
-                statics_or_methods = methods.setdefault(_python_identifier(fn.name), [])
+                statics_or_methods = methods.setdefault(_attribute_name(fn.name), [])
                 statics_or_methods.extend(
                     _variants(
                         config,
