@@ -179,6 +179,13 @@ def test_host_device_twins(sample):
     assert twins[0].mangled_name == twins[1].mangled_name == "_Z4twini"
 
 
+def test_redeclarations_merge(sample):
+    (fn,) = funcs(sample, "redeclared")
+    assert [p.name for p in fn.params] == ["a", "b"]
+    assert [p.default for p in fn.params] == [None, "4"]
+    assert fn.location.line < funcs(sample, "add_f")[0].location.line  # first declaration
+
+
 def test_macro_generated_functions(sample):
     for name, ty in (("add_f", "float"), ("add_i", "int")):
         (fn,) = funcs(sample, name)

@@ -7,6 +7,7 @@ Walking the whole translation unit would cost 5-10x more.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -82,7 +83,8 @@ class _Extractor:
         self.retain = retain
         self.pretty = _clang.Printer.for_tu(tu)
         self._realpaths: dict[str, str] = {}
-        self._types: dict[tuple[str, str], Type] = {}
+        self._types: dict[tuple[str, str, str], Type] = {}
+        self._seen: dict[tuple, int] = {}
         self.structs: list[Struct] = []
         self.functions: list[Function] = []
         self.function_templates: list[FunctionTemplate] = []
@@ -134,7 +136,7 @@ class _Extractor:
             if loc is None:
                 continue
             if kind == CursorKind.FUNCTION_DECL:
-                self.functions.append(self._function(c, ns, ns, loc))
+                self._add_once(self.functions, c, self._function(c, ns, ns, loc))
             elif kind in _RECORD_KINDS:
                 if not c.is_definition():
                     continue
@@ -157,12 +159,11 @@ class _Extractor:
                     )
                 )
             elif kind == CursorKind.FUNCTION_TEMPLATE:
-                self.function_templates.append(
-                    FunctionTemplate(
-                        template_params=self._template_params(c),
-                        function=self._function(c, ns, ns, loc, template=True),
-                    )
+                tmpl = FunctionTemplate(
+                    template_params=self._template_params(c),
+                    function=self._function(c, ns, ns, loc, template=True),
                 )
+                self._add_once(self.function_templates, c, tmpl)
             elif kind == CursorKind.CLASS_TEMPLATE:
                 self.class_templates.append(
                     ClassTemplate(
@@ -174,6 +175,21 @@ class _Extractor:
                 var = self._constexpr_var(c, ns, loc)
                 if var is not None:
                     self.constexpr_vars.append(var)
+
+    def _add_once(self, items: list, c: Cursor, item) -> None:
+        """Append ``item``, or merge it into the entry of an earlier declaration of the same entity.
+
+        Headers declare a function in ``.h`` and define it in ``.hpp``: one entity, one entry
+        (at the first declaration's place), with default arguments and names from either.
+        """
+        canon = c.canonical
+        key = (canon.hash, *_clang.location(canon))
+        index = self._seen.get(key)
+        if index is None:
+            self._seen[key] = len(items)
+            items.append(item)
+        else:
+            items[index] = _merge(items[index], item)
 
     # --- types ---------------------------------------------------------------------------
 
@@ -487,6 +503,26 @@ class _Extractor:
             constexpr_vars=tuple(self.constexpr_vars),
             diagnostics=diagnostics,
         )
+
+
+def _merge_function(first: Function, later: Function) -> Function:
+    params = tuple(
+        dataclasses.replace(a, name=a.name or b.name, default=a.default or b.default)
+        for a, b in zip(first.params, later.params)
+    )
+    return dataclasses.replace(
+        first,
+        params=params if len(first.params) == len(later.params) else first.params,
+        is_constexpr=first.is_constexpr or later.is_constexpr,
+        is_inline=first.is_inline or later.is_inline,
+        is_deleted=first.is_deleted or later.is_deleted,
+    )
+
+
+def _merge(first, later):
+    if isinstance(first, FunctionTemplate):
+        return dataclasses.replace(first, function=_merge_function(first.function, later.function))
+    return _merge_function(first, later)
 
 
 def _qual(scope: tuple[str, ...], name: str) -> str:

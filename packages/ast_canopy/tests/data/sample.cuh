@@ -78,6 +78,7 @@ __device__ void consume(Vec &&v);
 __global__ void kernel(float *out, int n);
 constexpr int square(int a) { return a * a; }
 __host__ __device__ inline float both(float a) { return a; }
+__device__ int redeclared(int a, int b = 4);
 
 template <typename T = float, int N = 4, typename... Rest>
 __device__ T sum(T first, Rest... rest);
@@ -114,6 +115,9 @@ __device__ int twin(int a);
 
 MAKE_ADD(add_f, float)
 MAKE_ADD(add_i, int)
+
+// The definition of a function declared above (as a .hpp would): one entry, defaults kept.
+__device__ int geo::redeclared(int first, int) { return first; }
 
 #if __CUDA_ARCH__ >= 900
 __device__ int only_sm90(int a);
