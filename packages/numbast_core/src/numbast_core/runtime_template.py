@@ -320,7 +320,9 @@ def _bind_struct(registries, glue, ty, handle, statics=(), methods=(), conversio
 
 def _field_getter(field):
     def get(context, builder, ty, value):
-        return getattr(context.make_helper(builder, ty, value=value), field)
+        helper = context.make_helper(builder, ty, value=value)
+        # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
+        return helper[helper._datamodel.get_field_position(field)]
 
     return get
 
@@ -328,7 +330,7 @@ def _field_getter(field):
 def _field_setter(field):
     def set_field(context, builder, sig, args):
         helper = context.make_helper(builder, sig.args[0], value=args[0])
-        setattr(helper, field, args[1])
+        helper[helper._datamodel.get_field_position(field)] = args[1]  # see _field_getter
         return helper._getvalue()
 
     return set_field
