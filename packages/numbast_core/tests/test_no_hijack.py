@@ -1,0 +1,83 @@
+"""No hijack: importing the generated cuda_fp16, cuda_bf16 and cuda_fp8 modules (global registry,
+or separate registries + install()) changes neither the typing nor the PTX of code that uses only
+builtin types. The battery itself: _no_hijack_battery.py (one fresh process per run)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+CONFIGS = HERE.parents[2] / "conformance" / "configs"
+MODULES = ("cuda_fp16", "cuda_bf16", "cuda_fp8")
+
+
+@pytest.fixture(scope="module")
+def real_modules(tmp_path_factory):
+    """{"global": [paths], "separate": [paths]}: the three real-header modules, both modes."""
+    import numbast_core
+
+    out = tmp_path_factory.mktemp("real")
+    paths = {"global": [], "separate": []}
+    for name in MODULES:
+        path = CONFIGS / f"{name}.yml"
+        paths["global"].append(numbast_core.generate(numbast_core.load_config(path), out).path)
+        mapping = yaml.safe_load(path.read_text())
+        mapping["Use Separate Registry"] = True
+        mapping["Output Name"] = f"{name}_separate.py"
+        config = numbast_core.Config.from_dict(mapping, path.parent)
+        paths["separate"].append(numbast_core.generate(config, out).path)
+    return paths
+
+
+def test_no_hijack_battery(real_modules, tmp_path):
+    battery = str(HERE / "_no_hijack_battery.py")
+    out = {run: str(tmp_path / f"{run}.json") for run in ("before", "global", "separate")}
+    # "before" finds which calls type and compile per dtype; the "after" runs compile the same
+    # functions (side by side: they are independent fresh processes) and type every call again
+    before = subprocess.run(
+        [sys.executable, battery, out["before"]], capture_output=True, text=True, timeout=600
+    )
+    assert before.returncode == 0, before.stdout + before.stderr
+    plan = ["--plan", out["before"]]
+    runs = {
+        "global": [*plan, *map(str, real_modules["global"])],
+        "separate": [*plan, "--separate", *map(str, real_modules["separate"])],
+    }
+    procs = {
+        run: subprocess.Popen(
+            [sys.executable, battery, out[run], *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for run, args in runs.items()
+    }
+    results = {"before": json.loads(Path(out["before"]).read_text())}
+    for run, proc in procs.items():
+        output, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, output
+        results[run] = json.loads(Path(out[run]).read_text())
+    before = results["before"]
+    # the battery is not empty: every dtype compiled calls, and typed all of them
+    assert len(before["typing"]) == 14
+    assert all(len(calls) >= 20 for calls in before["plan"].values())
+    assert sum(len(t) for t in before["typing"].values()) == 14 * 79
+    for run in ("global", "separate"):
+        after = results[run]
+        typing_changes = [
+            (dtype, expr, result, after["typing"][dtype][expr])
+            for dtype, exprs in before["typing"].items()
+            for expr, result in exprs.items()
+            if after["typing"][dtype][expr] != result
+        ]
+        assert typing_changes == [], run
+        assert after["plan"] == before["plan"], run
+        changed = [k for k, ptx in before["ptx"].items() if after["ptx"][k] != ptx]
+        assert changed == [], run
+        assert not any(ptx.startswith("error") for ptx in after["ptx"].values())
