@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.cli_generate import numbast_command, timed_run
+from bench.cli_generate import numbast_command
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "conformance" / "configs"
@@ -27,17 +27,40 @@ RUNTIME_START, RUNTIME_END = "# ---- numbast runtime", "# ---- end of numbast ru
 CC = (9, 0)
 
 
+def timed_run(argv: list[str]) -> tuple[float, float, float]:
+    """Wall s, CPU s (user + sys) and peak RSS MB of one child (os.wait4: this child only)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{child.stderr.read().decode()[-2000:]}")
+    child.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 def generate_whole_process(runs: int, out: str) -> list[dict]:
     rows = []
-    for name in HEADERS:
-        argv = [*numbast_command(), "generate", str(CONFIGS / f"{name}.yml"), "-o", out, "-q"]
+    commands = [
+        (name, ["generate", str(CONFIGS / f"{name}.yml"), "-o", out, "-q"]) for name in HEADERS
+    ]
+    fp16 = str(CONFIGS / "cuda_fp16.yml")
+    commands += [
+        ("cuda_fp16 --no-format", ["generate", fp16, "-o", out, "-q", "--no-format"]),
+        ("(ref) numbast validate cuda_fp16", ["validate", fp16]),
+    ]
+    for name, args in commands:
+        argv = [*numbast_command(), *args]
         timed_run(argv)  # warm-up
-        walls, rss = [], []
-        for _ in range(runs):
-            wall, mb, _ = timed_run(argv)
-            walls.append(wall)
-            rss.append(mb)
-        rows.append({"header": name, "wall": walls, "rss_mb": max(rss)})
+        samples = [timed_run(argv) for _ in range(runs)]
+        rows.append(
+            {
+                "header": name,
+                "wall": [w for w, _, _ in samples],
+                "cpu": statistics.median(c for _, c, _ in samples),
+                "rss_mb": max(m for _, _, m in samples),
+            }
+        )
     return rows
 
 
@@ -92,7 +115,8 @@ print(t1 - t0, t2 - t1)
 def import_times(folder: str, runs: int) -> dict[str, tuple[float, float]]:
     """{module: (median import numba.cuda, median import of the module after it)} in seconds."""
     out = {}
-    for name in ("numba.cuda only", *HEADERS):
+    refs = ("numba.cuda.bf16", "numba.cuda.vector_types")
+    for name in ("numba.cuda only", *HEADERS, *refs):
         body = "pass" if " " in name else f"import {name}"
         code = _IMPORT_CHILD.format(folder=folder, body=body)
         base, extra = [], []
@@ -183,8 +207,42 @@ def compile_child(folder: str, plan_file: str) -> dict:
     _, timings[f"(c) one kernel using {len(chosen)} distinct bindings"] = compile_numba_cpu(
         kernel, argtypes
     )
+    kernel, argtypes = _same_shape_builtin_kernel(kernel, argtypes)
+    _, timings["(ref) same-shaped kernel, 100 numba builtin calls"] = compile_numba_cpu(
+        kernel, argtypes
+    )
     timings["glue NVRTC compiles in process"] = len(nvrtc_seconds)
     return timings
+
+
+def _same_shape_builtin_kernel(kernel, argtypes):
+    """The 100-binding kernel's shape (same statements, same parameters) with numba's own math."""
+    import math
+    import re
+
+    from numba.cuda import types
+
+    names = kernel.__code__.co_varnames[: kernel.__code__.co_argcount]
+    groups: dict[int, list[str]] = {}
+    for name in names:
+        match = re.fullmatch(r"a(\d+)_\d+", name)
+        if match:
+            groups.setdefault(int(match.group(1)), []).append(name)
+    body, params, new_types = [], [], []
+    f32 = types.float32
+    for i in sorted(groups):
+        args = groups[i]
+        if len(args) == 1:
+            expr = f"math.sqrt({args[0]})"
+        else:
+            expr = f"math.atan2({args[0]}, {args[1]})" + "".join(f" + {a}" for a in args[2:])
+        body.append(f"    o{i}[0] = {expr}")
+        params += [f"o{i}", *args]
+        new_types += [types.CPointer(f32)] + [f32] * len(args)
+    text = f"def kernel({', '.join(params)}):\n" + "\n".join(body) + "\n"
+    env = {"math": math}
+    exec(compile(text, "<bench-same-shape>", "exec"), env)
+    return env["kernel"], tuple(new_types)
 
 
 def compile_link(folder: str, plan, runs: int) -> dict[str, float]:

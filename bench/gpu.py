@@ -362,7 +362,6 @@ def cases(include_shipped=True):
                 "__half2 r = __hadd2(__halves2half2(a[2*i], a[2*i+1]),"
                 " __halves2half2(b[2*i], b[2*i+1])); o[2*i] = __low2half(r);"
                 " o[2*i+1] = __high2half(r);",
-                size="n / 2",
             ),
         ),
     ]
@@ -438,7 +437,7 @@ def cases(include_shipped=True):
     return out
 
 
-def _native(params, body, *, stride=False, size="n", headers=CUDA_CPP_HEADER):
+def _native(params, body, *, stride=False, headers=CUDA_CPP_HEADER):
     if stride:
         loop = (
             "for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;"
@@ -447,7 +446,7 @@ def _native(params, body, *, stride=False, size="n", headers=CUDA_CPP_HEADER):
     else:
         loop = (
             "long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;"
-            f" if (i < {size}) {{ {body} }}"
+            f" if (i < n) {{ {body} }}"
         )
     return (
         headers + f'extern "C" __global__ void bench_kernel({params}, long long n) {{ {loop} }}\n'
@@ -581,6 +580,20 @@ def _has_call(kernel, sig):
         return f"unknown ({type(error).__name__})"
 
 
+def _driver_version() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.split()[0]
+    except Exception:
+        return "?"
+
+
 def gpu_run(reps=REPS, n=N, log=print) -> dict:
     os.environ.setdefault("CUPY_CACHE_DIR", os.path.join("/tmp", f"bench-cupy-{os.getpid()}"))
     import cupy as cp
@@ -591,7 +604,7 @@ def gpu_run(reps=REPS, n=N, log=print) -> dict:
     sms = props["multiProcessorCount"]
     info = {
         "card": props["name"].decode() if isinstance(props["name"], bytes) else props["name"],
-        "driver": cp.cuda.runtime.driverGetVersion(),
+        "driver": f"{_driver_version()} (CUDA {cp.cuda.runtime.driverGetVersion()})",
         "sms": sms,
         "n": n,
         "reps": reps,
