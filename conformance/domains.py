@@ -1,0 +1,92 @@
+"""Input domains of the GPU tier: what values each parameter kind is drawn from.
+
+A new header needs nothing here unless its functions want special inputs: add them to
+``OVERRIDES`` keyed by (header, label) -> {parameter index: list of values}. Everything is in
+*storage* form (the bit patterns a kernel loads): float16/bfloat16 as uint16, bool as uint8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STORAGE = {
+    "boolean": np.uint8, "int8": np.int8, "int16": np.int16, "int32": np.int32,
+    "int64": np.int64, "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32,
+    "uint64": np.uint64, "float16": np.uint16, "bfloat16": np.uint16, "float32": np.float32,
+    "float64": np.float64,
+}  # fmt: skip
+
+# Saturation/rounding boundaries of fp8 (e4m3 448/464, e5m2 57344/61440), fp6 (7.5, 28),
+# fp4 (6), e8m0 (2^127), fp16 (65504/65520), bf16 (3.39e38).
+_BOUNDARIES = [448.0, 449.0, 464.0, 465.0, 480.0, 57344.0, 57345.0, 61440.0, 61441.0, 7.5, 7.75,
+               8.0, 28.0, 30.0, 32.0, 6.0, 6.5, 7.0, 65504.0, 65519.0, 65520.0, 1.5, 2.5,
+               2.0**-6, 2.0**-9, 2.0**-10, 2.0**-14, 2.0**-16, 2.0**-24, 2.0**-25, 2.0**-126,
+               2.0**127, 3.3895313892515355e38]  # fmt: skip
+
+
+def _float_edges(dtype) -> np.ndarray:
+    info = np.finfo(dtype)
+    base = [0.0, 1.0, 0.5, 1.0 / 3, float(info.max), float(info.tiny)]
+    sub = float(info.smallest_subnormal)
+    base += [sub, float(info.tiny) - sub, np.inf, np.nan, *_BOUNDARIES]
+    with np.errstate(over="ignore"):
+        values = np.array(base, dtype=np.float64).astype(dtype)
+    return np.concatenate([values, -values])
+
+
+def _bits_edges(bits: int) -> np.ndarray:
+    """Edge bit patterns of a 16-bit float: ±0, ±min subnormal, ±max, ±inf and NaNs."""
+    sign = 1 << (bits - 1)
+    pats = [0, 1, 0x3FF, 0x400, 0x3C00, 0x7BFF, 0x7C00, 0x7C01, 0x7E00, 0x7FFF,  # fp16
+            0x007F, 0x0080, 0x3F80, 0x7F7F, 0x7F80, 0x7F81, 0x7FC0]  # bf16  # fmt: skip
+    return np.array(pats + [p | sign for p in pats], dtype=np.uint16)
+
+
+def edges(numba: str) -> np.ndarray:
+    dtype = STORAGE[numba]
+    if numba == "boolean":
+        return np.array([0, 1], dtype=dtype)
+    if numba in ("float16", "bfloat16"):
+        return _bits_edges(16)
+    if numba in ("float32", "float64"):
+        return _float_edges(dtype)
+    info = np.iinfo(dtype)
+    values = [0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64, 127, 128, 255, info.max, info.max - 1]
+    if info.min < 0:
+        values += [-1, -2, -127, -128, info.min, info.min + 1]
+    return np.array(sorted({v for v in values if info.min <= v <= info.max}), dtype=dtype)
+
+
+def draw(numba: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` values of a parameter kind: all edges first, then random bit patterns/values."""
+    dtype = STORAGE[numba]
+    first = edges(numba)
+    if numba == "boolean":
+        rest = rng.integers(0, 2, n, dtype=np.uint8)
+    elif (
+        dtype == np.uint8 or dtype == np.int8 or numba in ("float16", "bfloat16", "uint16", "int16")
+    ):
+        width = np.dtype(dtype).itemsize * 8
+        rest = rng.integers(0, 1 << width, n, dtype=np.uint64).astype(np.uint64)
+        rest = rest.astype(np.dtype(f"u{width // 8}")).view(dtype)
+        if width == 8:  # 256 patterns: enumerate them all
+            rest = np.arange(256, dtype=np.uint8).view(dtype)
+    elif numba in ("float32", "float64"):
+        half = n // 2
+        bits = rng.integers(0, 1 << 63, n - half, dtype=np.uint64)
+        bits = bits.astype(np.uint32) if dtype == np.float32 else bits
+        scaled = (rng.standard_normal(half) * 10.0 ** rng.integers(-8, 8, half)).astype(dtype)
+        rest = np.concatenate([bits.view(dtype), scaled])
+    else:
+        info = np.iinfo(dtype)
+        rest = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
+    out = np.concatenate([first, rest]).astype(dtype)
+    return out[: max(n, len(first))] if len(out) > n else out
+
+
+# (header, label) -> {parameter index: values in storage form}
+OVERRIDES: dict[tuple[str, str], dict[int, list]] = {}
+
+# Functions whose NaN results may differ in payload (C++ leaves the payload unspecified there).
+# Empty: every bound function so far is expected to give the very same NaN bits.
+NAN_PAYLOAD_FREE: set[tuple[str, str]] = set()

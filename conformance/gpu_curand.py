@@ -1,0 +1,187 @@
+"""GPU tier for curand_kernel: same seed/subsequence/offset -> the same sequence as C++.
+
+For each generator state (XORWOW, Philox4_32_10, MRG32k3a) and distribution, a Numba kernel
+calls the bound ``curand_init`` and then the distribution DRAWS times per thread; a native CUDA
+C++ kernel does the same; the sequences must be identical bit for bit. States live in a global
+byte buffer (the bindings take ``State*``), addressed through a small intrinsic.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+
+from conformance import gpu_harness as h
+
+GENERATORS = ("curandStateXORWOW", "curandStatePhilox4_32_10", "curandStateMRG32k3a")
+# distribution -> (result storage dtype, C++ result type, extra args (Python, C++))
+DISTRIBUTIONS = {
+    "curand": (np.uint32, "unsigned int", "", ""),
+    "curand_uniform": (np.float32, "float", "", ""),
+    "curand_normal": (np.float32, "float", "", ""),
+    "curand_uniform_double": (np.float64, "double", "", ""),
+    "curand_normal_double": (np.float64, "double", "", ""),
+    "curand_log_normal": (
+        np.float32,
+        "float",
+        ", np.float32(0.5), np.float32(1.5)",
+        ", 0.5f, 1.5f",
+    ),
+    "curand_poisson": (np.uint32, "unsigned int", ", 4.0", ", 4.0"),
+}
+DRAWS = 16
+N = 512
+
+
+def state_pointer(state_type):
+    """``ptr(buffer, i)``: a ``State*`` to the i-th state of a byte buffer (an intrinsic)."""
+    from llvmlite import ir
+    from numba.cuda import types
+    from numba.cuda.extending import intrinsic
+
+    @intrinsic
+    def ptr(typingctx, buffer, index):
+        sig = types.CPointer(state_type)(buffer, index)
+
+        def codegen(context, builder, signature, args):
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            nbytes = context.get_abi_sizeof(context.get_data_type(state_type))
+            i = context.cast(builder, args[1], signature.args[1], types.intp)
+            offset = builder.mul(i, ir.Constant(i.type, nbytes))
+            base = builder.bitcast(array.data, ir.IntType(8).as_pointer())
+            address = builder.gep(base, [offset])
+            return builder.bitcast(address, context.get_value_type(signature.return_type))
+
+        return sig, codegen
+
+    return ptr
+
+
+def numba_source(distribution: str) -> str:
+    extra = DISTRIBUTIONS[distribution][2]
+    return (
+        "def kernel(n, states, seeds, subsequences, offsets, out):\n"
+        "    i = _cuda.grid(1)\n"
+        "    if i < n:\n"
+        "        p = _ptr(states, i)\n"
+        "        curand_init(seeds[i], subsequences[i], offsets[i], p)\n"
+        f"        for k in range({DRAWS}):\n"
+        f"            out[i * {DRAWS} + k] = {distribution}(p{extra})\n"
+    )
+
+
+def cxx_source(generator: str, distribution: str, name: str) -> str:
+    _, result, _, extra = DISTRIBUTIONS[distribution]
+    return (
+        f'extern "C" __global__ void {name}(int n, const unsigned long long* seeds, '
+        "const unsigned long long* subsequences, const unsigned long long* offsets, "
+        f"{result}* out) {{\n"
+        "    int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+        "    if (i >= n) return;\n"
+        f"    {generator} state;\n"
+        "    curand_init(seeds[i], subsequences[i], offsets[i], &state);\n"
+        f"    for (int k = 0; k < {DRAWS}; ++k) out[i * {DRAWS} + k] = "
+        f"{distribution}(&state{extra});\n"
+        "}\n"
+    )
+
+
+def inputs(n: int = N, seed: int = 1234):
+    rng = np.random.default_rng(seed)
+    seeds = rng.integers(0, 1 << 63, n, dtype=np.uint64)
+    seeds[:4] = [0, 1, 1234, (1 << 64) - 1]
+    subsequences = rng.integers(0, 1 << 12, n, dtype=np.uint64)
+    offsets = rng.integers(0, 1 << 16, n, dtype=np.uint64)
+    subsequences[:4] = offsets[:4] = 0
+    return seeds, subsequences, offsets
+
+
+def numba_kernel(module, generator: str, distribution: str):
+    from numba import cuda
+
+    env = dict(vars(module))
+    state_type = getattr(module, f"_type_{generator}")
+    env.update(_cuda=cuda, _ptr=state_pointer(state_type), np=np)
+    exec(compile(numba_source(distribution), f"<curand {distribution}>", "exec"), env)
+    return env["kernel"]
+
+
+def numba_signature(distribution: str):
+    from numba.cuda import types
+
+    out = getattr(types, np.dtype(DISTRIBUTIONS[distribution][0]).name)
+    u64 = types.Array(types.uint64, 1, "C")
+    return (types.int32, types.Array(types.uint8, 1, "C"), u64, u64, u64, types.Array(out, 1, "C"))
+
+
+def run_curand(folder) -> dict:
+    import cupy
+    from numba import cuda
+    from numba.cuda import types
+
+    from conformance.gpu_tier import NativeKernels, import_module, load_manifest
+
+    manifest = load_manifest(folder)
+    info = manifest["headers"]["curand_kernel"]
+    module = import_module(folder, info["module"])
+    combos = [(g, d) for g in GENERATORS for d in DISTRIBUTIONS]
+    sources = {f"native_{k}": cxx_source(g, d, f"native_{k}") for k, (g, d) in enumerate(combos)}
+    native = NativeKernels(info["prelude"], sources, manifest.get("arch", "sm_90"))
+    seeds, subsequences, offsets = inputs()
+    n = len(seeds)
+    device_in = [cupy.asarray(a) for a in (seeds, subsequences, offsets)]
+    failures, checked = [], 0
+    for k, (generator, distribution) in enumerate(combos):
+        label = f"{distribution}({generator}*)"
+        try:
+            dtype = DISTRIBUTIONS[distribution][0]
+            nbytes = n * 1024  # every state is well under 1 KiB (the intrinsic uses its size)
+            states = cupy.zeros(nbytes, dtype=np.uint8)
+            got = cupy.zeros(n * DRAWS, dtype=dtype)
+            want = cupy.zeros(n * DRAWS, dtype=dtype)
+            kernel = cuda.jit(types.void(*numba_signature(distribution)))(
+                numba_kernel(module, generator, distribution)
+            )
+            blocks = (n + 127) // 128
+            kernel[blocks, 128](np.int32(n), states, *device_in, got)
+            cuda.synchronize()
+            native.get(f"native_{k}")((blocks,), (128,), (np.int32(n), *device_in, want))
+            cupy.cuda.runtime.deviceSynchronize()
+            g, w = cupy.asnumpy(got), cupy.asnumpy(want)
+            checked += 1
+            differ = np.flatnonzero(
+                g.view(h.UINT_VIEW[g.itemsize]) != w.view(h.UINT_VIEW[w.itemsize])
+            )
+            if len(differ):
+                i = int(differ[0])
+                t = i // DRAWS
+                failures.append(
+                    {
+                        "name": label,
+                        "input": {
+                            "seed": int(seeds[t]),
+                            "subsequence": int(subsequences[t]),
+                            "offset": int(offsets[t]),
+                            "draw": i % DRAWS,
+                        },
+                        "numba": repr(g[i].item()),
+                        "cxx": repr(w[i].item()),
+                        "differing": len(differ),
+                    }
+                )
+        except Exception as error:  # one failing combination must not stop the others
+            failures.append(
+                {
+                    "name": label,
+                    "error": f"{type(error).__name__}: {error}",
+                    "traceback": traceback.format_exc(limit=3),
+                }
+            )
+    return {
+        "header": "curand_kernel",
+        "functions_checked": len(combos),
+        "bit_exact": len(combos) - len(failures),
+        "sequences_compared": checked,
+        "failures": failures,
+    }

@@ -1,0 +1,377 @@
+"""The GPU tier's machinery, free of numbast and libclang (the GPU machine has neither).
+
+From one manifest entry (see ``conformance/pregenerate.py``) it builds: the inputs (edge values
+and random draws, in storage form), the source of a Numba kernel calling the binding, the source
+of a native CUDA C++ kernel calling the same C++ function, and it compares the outputs bit for
+bit. Only ``run_*`` functions need a GPU; everything else is exercised on CPU by the tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from conformance import domains
+
+PYTHON_OPERATORS = {
+    "add": "+", "sub": "-", "mul": "*", "truediv": "/", "mod": "%", "and_": "&", "or_": "|",
+    "xor": "^", "lshift": "<<", "rshift": ">>", "eq": "==", "ne": "!=", "lt": "<", "le": "<=",
+    "gt": ">", "ge": ">=", "neg": "-", "pos": "+", "invert": "~",
+}  # fmt: skip
+CXX_STORAGE = {
+    "boolean": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+    "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short",
+    "uint32": "unsigned int", "uint64": "unsigned long long", "float16": "unsigned short",
+    "bfloat16": "unsigned short", "float32": "float", "float64": "double",
+}  # fmt: skip
+UINT_VIEW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+# ---------------------------------------------------------------------------------------------
+# slots: every parameter/result is one or more scalar arrays (struct: one per field)
+
+
+def slots(kind: dict) -> list[dict]:
+    """Scalar slots of a parameter/result: [{"numba", "field", "offset", "size"}]."""
+    if kind["kind"] == "struct":
+        return kind["fields"]
+    size = np.dtype(domains.STORAGE[kind["numba"]]).itemsize
+    return [{"numba": kind["numba"], "field": None, "offset": 0, "size": size}]
+
+
+def enum_choices(entry: dict) -> list[tuple[int, ...]]:
+    """Every combination of the enum parameters' values (one kernel each)."""
+    values = [sorted(p["members"].values()) for p in entry["params"] if p["kind"] == "enum"]
+    return list(itertools.product(*values))
+
+
+def make_inputs(entry: dict, n: int, seed: int = 0) -> list[list[np.ndarray]]:
+    """Per non-enum parameter, per slot, ``n`` storage values (edges first, then random)."""
+    rng = np.random.default_rng(seed)
+    override = domains.OVERRIDES.get((entry["header"], entry["label"]), {})
+    inputs = []
+    for index, p in enumerate(entry["params"]):
+        if p["kind"] == "enum":
+            inputs.append([])
+            continue
+        per_slot = []
+        for s in slots(p):
+            if index in override:
+                base = np.asarray(override[index], dtype=domains.STORAGE[s["numba"]])
+                values = np.resize(base, n)
+            else:
+                values = np.resize(domains.draw(s["numba"], n, rng), n)
+                # shift each parameter's edges so combinations differ (edge x edge coverage)
+                values = np.roll(values, index * 7)
+            per_slot.append(np.ascontiguousarray(values))
+        inputs.append(per_slot)
+    return inputs
+
+
+# ---------------------------------------------------------------------------------------------
+# the Numba kernel
+
+
+def _load(numba: str, expr: str) -> str:
+    if numba == "float16":
+        return f"_u2h({expr})"
+    if numba == "bfloat16":
+        return f"_u2bf({expr})"
+    if numba == "boolean":
+        return f"({expr} != 0)"
+    return expr
+
+
+def _store(numba: str, expr: str) -> str:
+    if numba == "float16":
+        return f"_h2u({expr})"
+    if numba == "bfloat16":
+        return f"_bf2u({expr})"
+    return expr
+
+
+def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple[str, dict]:
+    """(source of ``kernel(n, out..., in...)``, names it needs besides the module's)."""
+    lines, names, args, outs, ins = [], {}, [], [], []
+    enums = iter(enum_values)
+    for index, p in enumerate(entry["params"]):
+        var = f"a{index}"
+        if p["kind"] == "enum":
+            names[f"_e{index}"] = (p["enum"], next(enums))
+            lines.append(f"{var} = _e{index}")
+        elif p["kind"] == "struct":
+            lines.append(f"{var} = {p['handle']}()")
+            for k, s in enumerate(slots(p)):
+                ins.append(f"in{index}_{k}")
+                lines.append(f"{var}.{s['field']} = {_load(s['numba'], f'in{index}_{k}[i]')}")
+        else:
+            ins.append(f"in{index}_0")
+            lines.append(f"{var} = {_load(p['numba'], f'in{index}_0[i]')}")
+        args.append(var)
+    form = entry["form"]
+    if form == "call":
+        lines.append(f"r = _f({', '.join(args)})")
+    else:
+        op = form.split(".")[1]
+        if op.startswith("i") and op[1:] in PYTHON_OPERATORS:
+            lines += [f"{args[0]} {PYTHON_OPERATORS[op[1:]]}= {args[1]}", f"r = {args[0]}"]
+        elif len(args) == 1:
+            lines.append(f"r = {PYTHON_OPERATORS[op]}{args[0]}")
+        else:
+            lines.append(f"r = {args[0]} {PYTHON_OPERATORS[op]} {args[1]}")
+    result = entry["result"]
+    for k, s in enumerate(slots(result)):
+        outs.append(f"out_{k}")
+        value = f"r.{s['field']}" if result["kind"] == "struct" else "r"
+        lines.append(f"out_{k}[i] = {_store(s['numba'], value)}")
+    body = "".join(f"        {line}\n" for line in lines)
+    source = (
+        f"def kernel(n, {', '.join(outs + ins)}):\n    i = _cuda.grid(1)\n    if i < n:\n" + body
+    )
+    return source, names
+
+
+def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = ()):
+    """The Python function of the Numba kernel (not yet jitted), in the module's namespace."""
+    from numba import cuda
+    from numba.cuda import bf16, fp16
+
+    source, names = numba_kernel_source(entry, enum_values)
+    env = dict(vars(module))
+    env.update(_cuda=cuda, _u2h=fp16.__ushort_as_half, _h2u=fp16.__half_as_ushort)
+    env.update(_u2bf=bf16.ushort_as_bfloat16, _bf2u=bf16.bfloat16_as_ushort)
+    if entry["form"] == "call":
+        env["_f"] = eval(entry["callee"], env)
+    for name, (enum, value) in names.items():
+        env[name] = getattr(module, enum)(value)
+    exec(compile(source, f"<conformance {entry['label']}>", "exec"), env)
+    return env["kernel"]
+
+
+def numba_signature(entry: dict):
+    from numba.cuda import types
+
+    arrays = [
+        types.Array(getattr(types, np.dtype(domains.STORAGE[s["numba"]]).name), 1, "C")
+        for s in slots(entry["result"])
+    ]
+    for p in entry["params"]:
+        if p["kind"] != "enum":
+            arrays += [
+                types.Array(getattr(types, np.dtype(domains.STORAGE[s["numba"]]).name), 1, "C")
+                for s in slots(p)
+            ]
+    return (types.int32, *arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# the native CUDA C++ kernel
+
+
+def cxx_kernel_source(
+    prelude: str, entry: dict, enum_values: tuple[int, ...] = (), name: str = "numbast_native"
+) -> str:
+    """``extern "C" __global__ void <name>(int n, out..., in...)`` calling the function.
+
+    Without ``prelude`` ("") only the kernel is returned, for many kernels in one program.
+
+    The call is the binding's own C++ expression (``*r = f(*a0, ...)``) with the pointers
+    replaced by locals: the same C++ function, called from C++, no wrapper in between.
+    """
+    params, lines = ["int n"], []
+    enums = iter(enum_values)
+    result = entry["result"]
+    for k, s in enumerate(slots(result)):
+        params.append(f"{CXX_STORAGE[s['numba']]}* out_{k}")
+    for index, p in enumerate(entry["params"]):
+        var = f"v{index}"
+        if p["kind"] == "enum":
+            lines.append(f"{p['cxx']} {var} = static_cast<{p['cxx']}>({next(enums)});")
+            continue
+        lines.append(f"{p['cxx']} {var};")
+        for k, s in enumerate(slots(p)):
+            params.append(f"const {CXX_STORAGE[s['numba']]}* in{index}_{k}")
+            lines.append(
+                f"memcpy(reinterpret_cast<char*>(&{var}) + {s['offset']}, &in{index}_{k}[i], "
+                f"{s['size']});"
+            )
+    receiver = "*self" in entry["body"]
+    body = entry["body"].replace("*self", "v0")
+    body = re.sub(r"\*a(\d+)\b", lambda m: f"v{int(m.group(1)) + receiver}", body)
+    body = re.sub(r"\*r\b", "res", body)
+    lines += [f"{result['cxx']} res;", body]
+    for k, s in enumerate(slots(result)):
+        lines.append(
+            f"memcpy(&out_{k}[i], reinterpret_cast<const char*>(&res) + {s['offset']}, "
+            f"{s['size']});"
+        )
+    inner = "".join(f"    {line}\n" for line in lines)
+    return (
+        (f"{prelude}\n" if prelude else "")
+        + f'extern "C" __global__ void {name}({", ".join(params)}) {{\n'
+        "    int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+        "    if (i >= n) return;\n"
+        f"{inner}}}\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+
+
+@dataclass
+class Outcome:
+    label: str
+    header: str
+    cxx_signature: str
+    checked: int = 0
+    mismatches: list[dict] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return not self.error and not self.mismatches
+
+
+def _as_bits(a: np.ndarray) -> np.ndarray:
+    return a.view(UINT_VIEW[a.dtype.itemsize])
+
+
+def _is_nan(a: np.ndarray, numba: str) -> np.ndarray:
+    bits = _as_bits(a).astype(np.uint64)
+    if numba == "float16":
+        return ((bits & 0x7C00) == 0x7C00) & ((bits & 0x3FF) != 0)
+    if numba == "bfloat16":
+        return ((bits & 0x7F80) == 0x7F80) & ((bits & 0x7F) != 0)
+    if numba in ("float32", "float64"):
+        return np.isnan(a)
+    return np.zeros(a.shape, dtype=bool)
+
+
+def compare(
+    entry: dict,
+    inputs: list[list[np.ndarray]],
+    got: list[np.ndarray],
+    want: list[np.ndarray],
+    enum_values: tuple[int, ...] = (),
+    nan_payload_free: bool = False,
+    limit: int = 5,
+) -> list[dict]:
+    """Bitwise comparison of every result slot; a list of mismatches (at most ``limit``)."""
+    bad = np.zeros(len(got[0]), dtype=bool)
+    for s, g, w in zip(slots(entry["result"]), got, want):
+        differ = _as_bits(g) != _as_bits(w)
+        if nan_payload_free:
+            differ &= ~(_is_nan(g, s["numba"]) & _is_nan(w, s["numba"]))
+        bad |= differ
+    found = []
+    for i in np.flatnonzero(bad)[:limit]:
+        found.append(
+            {
+                "input": [[_show(a[i]) for a in per] for per in inputs],
+                "enums": list(enum_values),
+                "numba": [_show(g[i]) for g in got],
+                "cxx": [_show(w[i]) for w in want],
+            }
+        )
+    return found
+
+
+def _show(value) -> str:
+    value = np.asarray(value)
+    if value.dtype.kind == "f":
+        return f"{value.item()!r} (0x{_as_bits(value.reshape(1))[0]:0{value.itemsize * 2}x})"
+    return str(value.item())
+
+
+# ---------------------------------------------------------------------------------------------
+# second oracle: ml_dtypes / numpy for the conversions of the small float formats
+
+ML_DTYPES = {
+    "__nv_fp8_e4m3": "float8_e4m3fn", "__nv_fp8_e5m2": "float8_e5m2",
+    "__nv_fp8_e8m0": "float8_e8m0fnu", "__nv_fp6_e2m3": "float6_e2m3fn",
+    "__nv_fp6_e3m2": "float6_e3m2fn", "__nv_fp4_e2m1": "float4_e2m1fn",
+}  # fmt: skip
+
+
+def oracle_kind(entry: dict) -> str | None:
+    """ "decode" (small float -> float32/float64/half) when ml_dtypes can say the exact answer."""
+    params, result = entry["params"], entry["result"]
+    if len(params) != 1 or entry["form"] != "call":
+        return None
+    p = params[0]
+    small_float = p["kind"] == "struct" and p["cxx"].split("::")[-1] in ML_DTYPES
+    if small_float and result["kind"] == "numeric" and result["numba"] in ("float32", "float64"):
+        return "decode"
+    return None
+
+
+FORMAT_BITS = {"float6_e2m3fn": 6, "float6_e3m2fn": 6, "float4_e2m1fn": 4}
+
+
+def oracle_expected(entry: dict, storage: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(which inputs are valid encodings, their exact decode), or None without the format."""
+    import ml_dtypes
+
+    name = ML_DTYPES[entry["params"][0]["cxx"].split("::")[-1]]
+    dtype = getattr(ml_dtypes, name, None)
+    if dtype is None:
+        return None
+    raw = storage.astype(np.uint8)
+    valid = raw < (1 << FORMAT_BITS.get(name, 8))
+    values = np.where(valid, raw, 0).astype(np.uint8).view(dtype)
+    return valid, values.astype(domains.STORAGE[entry["result"]["numba"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# compiling (works on CPU: NVRTC and nvJitLink need no GPU)
+
+
+def cuda_include_dirs() -> list[str]:
+    """CUDA headers of the installed toolkit wheels (cuda.pathfinder), else CUDA_HOME/include."""
+    import os
+
+    dirs = []
+    try:
+        from cuda import pathfinder
+
+        for lib in ("cudart", "curand"):
+            found = pathfinder.find_nvidia_header_directory(lib)
+            if found and found not in dirs:
+                dirs.append(found)
+        cccl = pathfinder.locate_nvidia_header_directory("cccl")
+        if cccl is not None:
+            dirs.append(cccl.abs_path)
+    except Exception:  # no pathfinder, or it finds nothing: fall back to a toolkit install
+        pass
+    if not dirs:
+        home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+        dirs = [os.path.join(home, "include"), os.path.join(home, "include", "cccl")]
+    return dirs
+
+
+def compile_cxx(source: str, arch: str = "sm_90", target: str = "cubin") -> bytes:
+    """NVRTC (through cuda.core) compiles the native kernels against the toolkit's headers."""
+    from cuda.core import Program, ProgramOptions
+
+    options = ProgramOptions(arch=arch, std="c++17", include_path=cuda_include_dirs())
+    return bytes(Program(source, "c++", options=options).compile(target).code)
+
+
+def link_numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = (), cc=(9, 0)):
+    """Compile and link the Numba kernel for ``cc`` without a GPU (what ``cuda.jit`` would do)."""
+    return link_kernel(numba_kernel(module, entry, enum_values), numba_signature(entry), cc)
+
+
+def link_kernel(kernel, signature, cc=(9, 0)) -> bytes:
+    from numba.cuda import types
+    from numba.cuda.compiler import compile_cuda, kernel_fixup
+
+    cres = compile_cuda(kernel, types.void, signature, cc=cc, lto=True, nvvm_options={"opt": 3})
+    library = cres.library
+    kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
+    library._entry_name = cres.fndesc.llvm_func_name
+    return library.get_cubin(cc=cc)

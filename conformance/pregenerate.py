@@ -1,0 +1,163 @@
+"""Generate every conformance config for one arch into a folder, with a JSON manifest.
+
+    python -m conformance.pregenerate OUT_DIR [--arch sm_90] [--headers cuda_fp8 ...]
+
+The GPU machine has neither libclang nor the numbast packages: it gets the generated modules
+and ``manifest.json``, which describes every bound function and operator with numeric inputs
+(parameter and result kinds, the C++ call the binding wraps) so that the GPU tier needs nothing
+else. Callables whose types are not numeric (pointers, curand states, ...) are listed with the
+reason they are not compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from conformance.cpu import CONFIGS, headers
+
+NUMERIC = {
+    "types.boolean", "types.int8", "types.int16", "types.int32", "types.int64", "types.uint8",
+    "types.uint16", "types.uint32", "types.uint64", "types.float16", "types.bfloat16",
+    "types.float32", "types.float64",
+}  # fmt: skip
+GLUE = re.compile(r'extern "C" __device__ void (\w+)\((.*)\) \{ (.*) \}$')
+
+
+class NotNumeric(Exception):
+    pass
+
+
+def _split_params(text: str) -> list[str]:
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += (ch in "<(" and 1) or 0
+        depth -= (ch in ">)" and 1) or 0
+        if ch == "," and depth == 0:
+            out.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    return [*out, current.strip()] if current.strip() else out
+
+
+def _cxx_value_type(decl: str) -> str:
+    """``__half const* a0`` -> ``__half``; ``T* r`` -> ``T``."""
+    decl = re.sub(r"\s*\w+$", "", decl.strip())  # the parameter name
+    decl = re.sub(r"\s*\*$", "", decl)
+    return re.sub(r"\s+const$", "", decl).strip()
+
+
+def _kind(numba: str, structs: dict, enum: str | None, enums: dict) -> dict:
+    if enum is not None:
+        return {"kind": "enum", "enum": enum, "members": enums[enum], "numba": numba[6:]}
+    if numba in NUMERIC:
+        return {"kind": "numeric", "numba": numba[6:]}
+    if numba in structs:
+        return structs[numba]
+    raise NotNumeric(f"type `{numba}` is not numeric")
+
+
+def _numeric_structs(plan) -> dict:
+    """Structs made only of readable numeric fields with no padding (fp8/fp6/fp4 storage,
+    ``__half2``, ``__nv_bfloat162``): each field is one input/output slot."""
+    found = {}
+    for st in plan.structs:
+        fields = list(st.fields)
+        if (
+            fields
+            and any(not o.params for o in st.ctors)  # a kernel builds it, then sets its fields
+            and all(f.name and f.numba in NUMERIC for f in fields)
+            and sum(f.size for f in fields) == st.size
+        ):
+            found[st.numba_name] = {
+                "kind": "struct",
+                "handle": st.python_name,
+                "cxx": st.cxx_name,
+                "fields": [
+                    {"field": f.name, "numba": f.numba[6:], "offset": f.offset, "size": f.size}
+                    for f in fields
+                ],
+            }
+    return found
+
+
+def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
+    """(compared, not compared) entries of every bound function and operator of ``plan``."""
+    structs = _numeric_structs(plan)
+    enums = {e.python_name: dict(e.members) for e in plan.enums}
+    # (label, form, overload, callee): form "call" calls ``callee`` (a module-level expression)
+    candidates = [
+        (f.python_name, "call", o, f.python_name) for f in plan.functions for o in f.overloads
+    ]
+    for st in plan.structs:
+        candidates += [(st.python_name, "call", o, st.python_name) for o in st.ctors if o.params]
+        candidates += [
+            (f"{target}({st.python_name})", "call", o, target) for target, o, _ in st.conversions
+        ]
+    for op in plan.operators:
+        candidates += [(op.operator, op.operator, o, "") for o in op.overloads]
+    compared, skipped = [], []
+    for label, form, o, callee in candidates:
+        entry = {"header": header, "label": label, "form": form, "callee": callee, "shim": o.shim,
+                 "cxx_name": o.cxx_name, "cxx_signature": o.cxx_signature}  # fmt: skip
+        try:
+            if any(p.mode != "in" for p in o.params):
+                raise NotNumeric("pointer or out parameter")
+            if o.result is None:
+                raise NotNumeric("void result")
+            match = GLUE.fullmatch(o.glue)
+            if not match:
+                raise NotNumeric("glue not understood")
+            decls = _split_params(match.group(2))
+            entry["params"] = [
+                {**_kind(p.numba, structs, p.enum, enums), "cxx": _cxx_value_type(d)}
+                for p, d in zip(o.params, decls[1:])
+            ]
+            entry["result"] = {**_kind(o.result, structs, None, enums),
+                               "cxx": _cxx_value_type(decls[0])}  # fmt: skip
+            entry["body"] = match.group(3)
+        except NotNumeric as why:
+            skipped.append({**entry, "reason": str(why)})
+            continue
+        compared.append(entry)
+    return compared, skipped
+
+
+def pregenerate(out_dir: Path, arch: str = "sm_90", names: list[str] | None = None) -> dict:
+    import numbast_core
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {"arch": arch, "headers": {}}
+    for header in names or headers():
+        config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
+        result = numbast_core.generate(config, out_dir)
+        compared, skipped = manifest_entries(header, result.plan)
+        manifest["headers"][header] = {
+            "module": result.path.name,
+            "prelude": result.plan.glue_prelude,
+            "enums": {e.python_name: e.cxx_name for e in result.plan.enums},
+            "callables": compared,
+            "not_compared": skipped,
+        }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.pregenerate")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--arch", default="sm_90")
+    parser.add_argument("--headers", nargs="*", default=None)
+    args = parser.parse_args(argv)
+    manifest = pregenerate(args.out, args.arch, args.headers)
+    for header, info in manifest["headers"].items():
+        print(f"{header}: {len(info['callables'])} compared, {len(info['not_compared'])} not")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

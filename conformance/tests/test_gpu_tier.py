@@ -1,0 +1,81 @@
+"""GPU tier: every bound numeric function and operator vs native CUDA C++, bit for bit.
+
+Runs on the GPU machine, which has no libclang and no numbast packages: it loads the modules
+that ``python -m conformance.pregenerate DIR`` wrote (env ``NUMBAST_PREGENERATED``) and writes
+one JSON per header into env ``NUMBAST_GPU_RESULTS`` (merge into RESULTS.md with
+``python -m conformance.write_gpu_results``). Skips without a GPU, unless
+``NUMBAST_REQUIRE_GPU=1`` (then it fails).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.gpu
+
+NUMERIC_HEADERS = ("cuda_fp8", "cuda_fp16", "cuda_bf16", "cuda_fp6", "cuda_fp4")
+
+
+def _unavailable(reason: str):
+    if os.environ.get("NUMBAST_REQUIRE_GPU") == "1":
+        pytest.fail(f"NUMBAST_REQUIRE_GPU=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def pregenerated():
+    try:
+        from numba import cuda
+    except ImportError as error:
+        _unavailable(f"numba-cuda is not importable: {error}")
+    if not cuda.is_available():
+        _unavailable("no CUDA GPU available (numba.cuda.is_available() is False)")
+    folder = os.environ.get("NUMBAST_PREGENERATED")
+    if not folder or not os.path.exists(os.path.join(folder, "manifest.json")):
+        _unavailable(
+            "NUMBAST_PREGENERATED does not name a folder with manifest.json "
+            "(make one with: python -m conformance.pregenerate DIR)"
+        )
+    return folder
+
+
+def _save(name: str, payload: dict) -> None:
+    out = os.environ.get("NUMBAST_GPU_RESULTS")
+    if out:
+        from conformance.gpu_tier import write_results
+
+        write_results(out, name, payload)
+
+
+@pytest.mark.parametrize("header", NUMERIC_HEADERS)
+def test_bit_exact_with_native_cxx(pregenerated, header):
+    from conformance.gpu_tier import load_manifest, run_header
+
+    if header not in load_manifest(pregenerated)["headers"]:
+        pytest.skip(f"{header} was not pregenerated")
+    result = run_header(pregenerated, header)
+    _save(header, result)
+    failures = result["failures"]
+    lines = [
+        f"{f['name']} [{f['signature']}]: "
+        + (f["error"].splitlines()[0] if f["error"] else f"{f['mismatches'][:2]}")
+        for f in failures
+    ]
+    assert not failures, f"{len(failures)}/{result['functions_checked']} differ:\n" + "\n".join(
+        lines[:40]
+    )
+    oracle = result["oracle"]["mismatches"]
+    assert not oracle, f"ml_dtypes disagrees: {oracle[:10]}"
+
+
+def test_curand_sequences_match_native(pregenerated):
+    from conformance.gpu_curand import run_curand
+    from conformance.gpu_tier import load_manifest
+
+    if "curand_kernel" not in load_manifest(pregenerated)["headers"]:
+        pytest.skip("curand_kernel was not pregenerated")
+    result = run_curand(pregenerated)
+    _save("curand_kernel", result)
+    assert not result["failures"], result["failures"][:10]
