@@ -284,11 +284,25 @@ def diagnostics(tu: cindex.TranslationUnit) -> tuple[Diagnostic, ...]:
     return tuple(out)
 
 
-def location(cursor: Cursor) -> tuple[str | None, int, int]:
-    """Expansion location: ``(file name as clang spells it, line, column)``."""
-    loc = cursor.location
-    f = loc.file
-    return (f.name if f else None), loc.line, loc.column
+def location(cursor: Cursor) -> tuple[int, int, int]:
+    """Expansion location as ``(file handle, line, column)``; handle 0 means no file.
+
+    One C call and no strings: this runs for every top-level cursor. :func:`file_name` turns
+    a handle into the file name as clang spells it (call it once per distinct handle).
+    """
+    f = cindex.c_object_p()
+    line, column, offset = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    cindex.conf.lib.clang_getInstantiationLocation(
+        cursor.location, ctypes.byref(f), ctypes.byref(line), ctypes.byref(column),
+        ctypes.byref(offset),
+    )  # fmt: skip
+    handle = ctypes.cast(f, ctypes.c_void_p).value or 0
+    return handle, line.value, column.value
+
+
+def file_name(cursor: Cursor) -> str | None:
+    f = cursor.location.file
+    return f.name if f else None
 
 
 @dataclass(frozen=True)

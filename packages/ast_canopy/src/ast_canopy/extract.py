@@ -82,7 +82,7 @@ class _Extractor:
         self.tu = tu
         self.retain = retain
         self.pretty = _clang.Printer.for_tu(tu)
-        self._realpaths: dict[str, str] = {}
+        self._realpaths: dict[int, str] = {}
         self._types: dict[tuple[str, str, str], Type] = {}
         self._seen: dict[tuple, int] = {}
         self.structs: list[Struct] = []
@@ -96,24 +96,26 @@ class _Extractor:
 
     # --- locations -----------------------------------------------------------------------
 
-    def _realpath(self, name: str) -> str:
-        path = self._realpaths.get(name)
+    def _file(self, handle: int, cursor: Cursor) -> str:
+        """Realpath of the file behind a location handle (looked up once per file)."""
+        path = self._realpaths.get(handle)
         if path is None:
-            path = self._realpaths[name] = os.path.realpath(name)
+            name = _clang.file_name(cursor)
+            path = self._realpaths[handle] = os.path.realpath(name) if name else ""
         return path
 
     def _retained(self, cursor: Cursor) -> Location | None:
-        name, line, column = _clang.location(cursor)
-        if name is None:
+        handle, line, column = _clang.location(cursor)
+        if not handle:
             return None
-        path = self._realpath(name)
+        path = self._file(handle, cursor)
         if path not in self.retain:
             return None
         return Location(path, line, column)
 
     def _location(self, cursor: Cursor) -> Location:
-        name, line, column = _clang.location(cursor)
-        return Location(self._realpath(name) if name else "", line, column)
+        handle, line, column = _clang.location(cursor)
+        return Location(self._file(handle, cursor) if handle else "", line, column)
 
     # --- traversal -----------------------------------------------------------------------
 
