@@ -93,7 +93,7 @@ def test_bound_structs_and_members(plan):
         (None, 0, 3),
         ("after", 4, 4),
     ]
-    assert [name for name, _ in s["Bits"].methods] == ["sum_"]  # `sum` is a Python builtin
+    assert [name for name, _ in s["Bits"].methods] == ["sum"]  # attributes never shadow builtins
     assert [name for name, _ in s["Guard"].methods] == ["get"]
     assert [(f.name, f.offset, f.size) for f in s["Odd"].fields] == [
         ("tag", 0, 4),
@@ -179,8 +179,7 @@ def test_every_bound_member_compiles_and_links(generated, name):
 
 def test_layout_equals_clang(generated, module):
     from numba.cuda.descriptor import cuda_target
-    from numbast_core import load_config
-    from numbast_core.generate import parse
+    from numbast_core import load_config, parse
 
     decls = parse(load_config(_struct_helpers.DATA / "nbt_structs.yml"))
     by_name = {s.qualified_name: s for s in decls.structs}
@@ -236,7 +235,7 @@ def f(out):
     out[9] = twice_f(h)
     out[10] = vec_sum(Vec(float32(1.0))) + vec_sum(float32(4.0))
     out[11] = Padded(int8(1), 2.0, int32(5)).get_secret()
-    out[12] = Bits(uint32(1), uint32(2), uint32(3)).sum_()
+    out[12] = Bits(uint32(1), uint32(2), uint32(3)).sum()
     out[13] = Guard(int32(4)).get()
     out[14] = Odd(int32(3)).twice_tag() + Poly(int32(5)).plain()
     out[15] = meters_value(float32(1.5)) + meters_value(Meters(int32(2)))
@@ -266,6 +265,20 @@ def test_operators_type_as_struct(module):
         _device(module, "def f(a, b):\n    return a == b"), (module._type_Vec, module._type_Vec)
     )
     assert cres.signature.return_type == types.boolean
+
+
+@pytest.mark.parametrize("op, symbol", [("operator.iadd", "+="), ("operator.imul", "*=")])
+def test_compound_assignment_calls_the_cxx_compound_operator(plan, module, op, symbol):
+    """numba lowers `v op= w` on immutable types with the plain `op` (C++ `op=` differs)."""
+    from numba.cuda import types
+
+    shim = next(o for o in plan.operators if o.operator == op).overloads[0].shim
+    other = module._type_Vec if symbol == "+=" else types.float32
+    cres = helpers.compile_and_link(
+        _device(module, f"def f(a, b):\n    a {symbol} b\n    return a"),
+        (module._type_Vec, other),
+    )
+    assert shim in cres.library.get_llvm_str()
 
 
 def _device(module, source):

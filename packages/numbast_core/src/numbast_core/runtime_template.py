@@ -230,6 +230,9 @@ def _function(registries, glue, name, doc, rows):
 class _StructTypeMixin:
     """A bound C++ struct: value semantics, layout equal to C++ (padding as opaque bytes)."""
 
+    # numba lowers `v op= w` on immutable types with the plain `op`: C++ `op=` must run instead
+    mutable = True
+
     def can_convert_from(self, typingctx, other):
         if other in self._implicit_from:
             return _Conversion.unsafe

@@ -1,0 +1,169 @@
+"""GPU: struct operations in Numba kernels equal the same operations in native CUDA C++ (cupy
+RawKernel), and the bound layout equals sizeof/offsetof written by a C++ kernel.
+
+On the GPU machine (no libclang): ``NUMBAST_PREGENERATED=DIR`` with modules made by
+``pregenerate_structs.py DIR``; without it the modules are generated here.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import _codegen_helpers as helpers
+import _struct_helpers
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gpu
+
+
+def _gpu_or_skip():
+    try:
+        from numba import cuda
+
+        if not cuda.is_available():
+            pytest.skip("no CUDA GPU")
+    except Exception as error:  # no driver at all
+        pytest.skip(f"no CUDA GPU: {error}")
+    cupy = pytest.importorskip("cupy", reason="cupy is needed for the native CUDA C++ oracle")
+    return cupy
+
+
+@pytest.fixture(scope="module")
+def cupy():
+    return _gpu_or_skip()
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory, cupy):
+    folder = _struct_helpers.module_dir(tmp_path_factory)
+    return helpers.import_module(folder / "nbt_structs_bindings.py")
+
+
+def _native(cupy, body, n_out):
+    """Run ``body`` (C++ writing out[0..n_out)) in one thread of a native kernel."""
+    source = (
+        f'#include "{_struct_helpers.HEADER.name}"\n'
+        # offsetof without <cstddef> (NVRTC has no C++ standard library here)
+        "#define NBT_OFFSETOF(T, f) "
+        "((unsigned long long)((const char*)&((T*)64)->f - (const char*)(T*)64))\n"
+        f'extern "C" __global__ void k(double* out) {{\n{body}\n}}\n'
+    )
+    kernel = cupy.RawKernel(
+        source,
+        "k",
+        options=("-std=c++17", f"-I{_struct_helpers.DATA}"),
+    )
+    out = cupy.zeros(n_out, dtype=cupy.float64)
+    kernel((1,), (1,), (out,))
+    return out.get()
+
+
+CXX_OPS = """
+  geo::Vec v = geo::Vec(1.0f, 2.0f) + geo::Vec(3.0f);
+  geo::Vec w = geo::Vec::make(2.0f);
+  v += w;
+  v *= 2.0f;
+  geo::Vec u = -v - w;
+  geo::Vec d;
+  out[0] = v.x; out[1] = v.arr[1]; out[2] = v.inner.y;
+  out[3] = v == w ? 1.0 : 0.0; out[4] = v != w ? 1.0 : 0.0;
+  out[5] = v.dot(w); out[6] = u.norm2() + d.x;
+  Meters h(2.5f);
+  out[7] = (float)h; out[8] = (double)h; out[9] = twice_f(h);
+  out[10] = vec_sum(geo::Vec(1.0f)) + vec_sum(4.0f);
+  out[11] = Padded(1, 2.0, 5).get_secret();
+  out[12] = Bits(1u, 2u, 3u).sum();
+  out[13] = Guard(4).get();
+  out[14] = Odd(3).twice_tag() + Poly(5).plain();
+  out[15] = meters_value(1.5f) + meters_value(Meters(2));
+  geo::Vec z(1.0f); z.x = 3.0f; geo::Vec q = z; q.y = z.x + 1.0f;
+  out[16] = z.x + q.y + z.y;
+"""
+
+NUMBA_OPS = """
+def f(out):
+    v = Vec(float32(1.0), float32(2.0)) + Vec(float32(3.0))
+    w = Vec.make(float32(2.0))
+    v += w
+    v *= float32(2.0)
+    u = -v - w
+    d = Vec()
+    out[0] = v.x
+    out[1] = v.arr[1]
+    out[2] = v.inner.y
+    out[3] = 1.0 if v == w else 0.0
+    out[4] = 1.0 if v != w else 0.0
+    out[5] = v.dot(w)
+    out[6] = u.norm2() + d.x
+    h = Meters(float32(2.5))
+    out[7] = float32(h)
+    out[8] = float64(h)
+    out[9] = twice_f(h)
+    out[10] = vec_sum(Vec(float32(1.0))) + vec_sum(float32(4.0))
+    out[11] = Padded(int8(1), 2.0, int32(5)).get_secret()
+    out[12] = Bits(uint32(1), uint32(2), uint32(3)).sum()
+    out[13] = Guard(int32(4)).get()
+    out[14] = Odd(int32(3)).twice_tag() + Poly(int32(5)).plain()
+    out[15] = meters_value(float32(1.5)) + meters_value(Meters(int32(2)))
+    z = Vec(float32(1.0))
+    z.x = float32(3.0)
+    q = z
+    q.y = z.x + float32(1.0)
+    out[16] = z.x + q.y + z.y
+"""
+
+
+def test_struct_operations_equal_native_cxx(cupy, module):
+    from numba import cuda
+
+    expected = _native(cupy, CXX_OPS, 17)
+    env = dict(vars(module))
+    exec("from numba.cuda import float32, float64, int8, int32, uint32\n" + NUMBA_OPS, env)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kernel = cuda.jit(env["f"])
+        out = cuda.to_device(np.zeros(17, dtype=np.float64))
+        kernel[1, 1](out)
+    np.testing.assert_array_equal(out.copy_to_host(), expected)
+
+
+LAYOUT = {
+    "geo::Vec": ["x", "y", "inner", "arr"],
+    "geo::Inner": ["y", "k"],
+    "Padded": ["c", "d"],
+    "Bits": ["after"],
+    "Guard": ["v"],
+    "Meters": ["m"],
+    "Odd": ["tag"],
+    "Poly": ["p"],
+}
+
+
+def test_layout_equals_cxx_sizeof_offsetof(cupy, module):
+    from numba.cuda.descriptor import cuda_target
+
+    lines, slots = [], []
+    for cxx, fields in LAYOUT.items():
+        lines.append(f"out[{len(slots)}] = sizeof({cxx});")
+        slots.append((cxx, None))
+        for field in fields:
+            lines.append(f"out[{len(slots)}] = NBT_OFFSETOF({cxx}, {field});")
+            slots.append((cxx, field))
+    native = _native(cupy, "\n".join(lines), len(slots))
+    context = cuda_target.target_context
+    types_by_cxx = {
+        getattr(module, name).cxx_name: getattr(module, name)
+        for name in dir(module)
+        if name.startswith("_type_")
+    }
+    ours = []
+    for cxx, field in slots:
+        model = context.data_model_manager[types_by_cxx[cxx]]
+        data = model.get_data_type()
+        if field is None:
+            ours.append(context.get_abi_sizeof(data))
+        else:
+            index = model._fields.index(field)
+            ours.append(data.get_element_offset(context.target_data, index))
+    assert ours == [int(x) for x in native]
