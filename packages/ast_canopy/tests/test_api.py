@@ -229,3 +229,14 @@ def test_wheel_layout_and_missing_curand(tmp_path):
         assert [d for d in _clang.diagnostics(tu) if d.severity != "warning"] == []
         assert "-idirafter" in args
     assert not os.path.exists(root)  # temp dir removed
+
+
+def test_pch_cache_is_bounded(tmp_path):
+    from ast_canopy import _clang
+
+    for i in range(5):
+        (tmp_path / f"{i}.pch").write_bytes(b"x")
+        os.utime(tmp_path / f"{i}.pch", (i, i))
+    (tmp_path / "prefix.cu").write_text("")
+    _clang._prune(str(tmp_path), keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.pch", "4.pch", "prefix.cu"]

@@ -183,6 +183,8 @@ def prefix_pch(args: Sequence[str], cache: str | None) -> str | None:
     folder = os.path.join(cache, "pch")
     path = os.path.join(folder, _digest(clang_version(), *args) + ".pch")
     if os.path.isfile(path):
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by _prune
         return path
     try:
         os.makedirs(folder, exist_ok=True)
@@ -197,9 +199,25 @@ def prefix_pch(args: Sequence[str], cache: str | None) -> str | None:
         os.close(fd)
         tu.save(tmp)
         os.replace(tmp, path)
+        _prune(folder, keep=PCH_KEEP)
     except (OSError, cindex.TranslationUnitSaveError, cindex.TranslationUnitLoadError):
         return None
     return path
+
+
+PCH_KEEP = 16  # ~10 MB each: one per (arch, include dirs, defines, standard) in use
+
+
+def _prune(folder: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used PCHs."""
+    entries = []
+    for name in os.listdir(folder):
+        if name.endswith(".pch"):
+            with contextlib.suppress(OSError):
+                entries.append((os.stat(os.path.join(folder, name)).st_mtime, name))
+    for _, name in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(folder, name))
 
 
 def build_args(
