@@ -58,30 +58,25 @@ def edges(numba: str) -> np.ndarray:
 
 
 def draw(numba: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` values of a parameter kind: all edges first, then random bit patterns/values."""
-    dtype = STORAGE[numba]
-    first = edges(numba)
+    """At least ``n`` values of a parameter kind: edges first, every pattern of an 8-bit kind,
+    then random bit patterns (floats: half random bits, half random magnitudes)."""
+    dtype = np.dtype(STORAGE[numba])
+    parts = [edges(numba)]
     if numba == "boolean":
-        rest = rng.integers(0, 2, n, dtype=np.uint8)
-    elif (
-        dtype == np.uint8 or dtype == np.int8 or numba in ("float16", "bfloat16", "uint16", "int16")
-    ):
-        width = np.dtype(dtype).itemsize * 8
-        rest = rng.integers(0, 1 << width, n, dtype=np.uint64).astype(np.uint64)
-        rest = rest.astype(np.dtype(f"u{width // 8}")).view(dtype)
-        if width == 8:  # 256 patterns: enumerate them all
-            rest = np.arange(256, dtype=np.uint8).view(dtype)
-    elif numba in ("float32", "float64"):
-        half = n // 2
-        bits = rng.integers(0, 1 << 63, n - half, dtype=np.uint64)
-        bits = bits.astype(np.uint32) if dtype == np.float32 else bits
-        scaled = (rng.standard_normal(half) * 10.0 ** rng.integers(-8, 8, half)).astype(dtype)
-        rest = np.concatenate([bits.view(dtype), scaled])
+        parts.append(rng.integers(0, 2, n, dtype=np.uint8))
+    elif dtype.kind in "iu" or numba in ("float16", "bfloat16"):
+        unsigned = np.dtype(f"u{dtype.itemsize}")
+        if dtype.itemsize == 1:
+            parts.append(np.arange(256, dtype=np.uint8).view(dtype))
+        bits = rng.integers(0, np.iinfo(unsigned).max, n, dtype=unsigned, endpoint=True)
+        parts.append(bits.view(dtype))
     else:
-        info = np.iinfo(dtype)
-        rest = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
-    out = np.concatenate([first, rest]).astype(dtype)
-    return out[: max(n, len(first))] if len(out) > n else out
+        half = n // 2
+        unsigned = np.dtype(f"u{dtype.itemsize}")
+        bits = rng.integers(0, np.iinfo(unsigned).max, n - half, dtype=unsigned, endpoint=True)
+        scaled = rng.standard_normal(half) * 10.0 ** rng.integers(-8, 8, half)
+        parts += [bits.view(dtype), scaled.astype(dtype)]
+    return np.concatenate([p.astype(dtype) for p in parts])
 
 
 # (header, label) -> {parameter index: values in storage form}

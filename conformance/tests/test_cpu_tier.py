@@ -1,0 +1,50 @@
+"""CPU tier on sm_90: the small-float headers' bindings all compile and link (no GPU needed).
+
+curand_kernel (~25 s) and the other archs run in ``nox -s "conformance(arch='sm_XX')"``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import cpu
+
+pytest.importorskip("numbast_core")
+
+# Floors on what sm_90 binds today, so a regression that binds less shows up here.
+MIN_CALLABLES = {
+    "cuda_fp8": 110,
+    "cuda_fp4": 35,
+    "cuda_fp6": 70,
+    "cuda_fp16": 250,
+    "cuda_bf16": 250,
+}
+
+
+@pytest.mark.parametrize("header", sorted(MIN_CALLABLES))
+def test_every_binding_compiles_and_links(header, tmp_path):
+    result = cpu.run_header(header, "sm_90", tmp_path)
+    assert not result.error, result.error
+    failed = [f"{p} ({c}): {e.strip().splitlines()[-1][:200]}" for p, c, e in result.failed]
+    assert not failed, "\n".join(failed)
+    assert result.callables >= MIN_CALLABLES[header]
+    assert result.ok == result.callables
+    assert result.names_bound, "coverage found no bound names"
+    assert len(result.names_bound) <= len(result.names_declared)
+
+
+def test_results_sections_are_per_arch():
+    text = cpu.SKELETON
+    text = cpu.update_cpu_section(text, "sm_90", "table 90")
+    text = cpu.update_cpu_section(text, "sm_75", "table 75")
+    text = cpu.update_cpu_section(text, "sm_90", "table 90 again")
+    assert text.index("### sm_75") < text.index("### sm_90")
+    assert "table 90 again" in text and "table 90\n" not in text and "table 75" in text
+    text = cpu.replace_between(text, cpu.GPU_BEGIN, cpu.GPU_END, "gpu body")
+    assert "gpu body" in text and "table 75" in text
+
+
+def test_name_of_signatures():
+    assert cpu._name_of("__half __hadd(const __half a, const __half b)") == "__hadd"
+    assert cpu._name_of("bool operator==(const __half &lh, const __half &rh)") == "operator=="
+    assert cpu._name_of("__nv_fp8_e4m3::operator float") == "__nv_fp8_e4m3::operator float"

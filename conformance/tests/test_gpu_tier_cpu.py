@@ -1,0 +1,163 @@
+"""Everything of the GPU tier that runs without a GPU, so the GPU run works the first time.
+
+Manifest building, input generation, the Numba kernels (compiled and linked for sm_90), the
+native C++ kernels (compiled by NVRTC), the ml_dtypes oracle, comparison and the RESULTS.md
+writer.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from conformance import domains
+from conformance import gpu_harness as h
+
+pytest.importorskip("numbast_core")
+
+HEADERS = ("cuda_fp8", "cuda_fp4", "cuda_fp16", "curand_kernel")
+
+
+@pytest.fixture(scope="module")
+def pregenerated(tmp_path_factory):
+    from conformance.pregenerate import pregenerate
+
+    folder = tmp_path_factory.mktemp("pregenerated")
+    pregenerate(folder, "sm_90", list(HEADERS))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def manifest(pregenerated):
+    from conformance.gpu_tier import load_manifest
+
+    return load_manifest(pregenerated)
+
+
+def _module(pregenerated, manifest, header):
+    from conformance.gpu_tier import import_module
+
+    return import_module(pregenerated, manifest["headers"][header]["module"])
+
+
+def test_manifest_describes_the_numeric_api(manifest):
+    json.dumps(manifest)  # plain JSON
+    fp8 = manifest["headers"]["cuda_fp8"]
+    labels = {e["label"] for e in fp8["callables"]}
+    assert "cvt_float_to_fp8" in labels and "fp8_e4m3" in labels
+    assert len(fp8["callables"]) >= 80
+    assert len(manifest["headers"]["cuda_fp16"]["callables"]) >= 200
+    for e in fp8["callables"]:
+        assert e["params"] and e["result"] and "*r" in e["body"]
+        for p in [*e["params"], e["result"]]:
+            assert p["kind"] in ("numeric", "struct", "enum")
+    for e in fp8["not_compared"]:
+        assert e["reason"]
+
+
+@pytest.mark.parametrize("numba", sorted(domains.STORAGE))
+def test_inputs_cover_edges(numba):
+    values = domains.draw(numba, 4096, np.random.default_rng(0))
+    assert values.dtype == domains.STORAGE[numba] and len(values) >= 4096
+    edges = domains.edges(numba)
+    assert np.isin(edges.view(h.UINT_VIEW[edges.itemsize]),
+                   values.view(h.UINT_VIEW[values.itemsize])).all()  # fmt: skip
+    if numba in ("float32", "float64"):
+        assert np.isnan(values).any() and np.isinf(values).any() and (values == 0).any()
+        assert (np.signbit(values) & (values == 0)).any()  # -0.0
+
+
+def test_uint8_storage_is_exhaustive(manifest):
+    entry = next(e for e in manifest["headers"]["cuda_fp8"]["callables"]
+                 if e["label"] == "types.float32(fp8_e4m3)")  # fmt: skip
+    storage = h.make_inputs(entry, 4096)[0][0]
+    assert set(range(256)) <= set(storage.tolist())
+
+
+@pytest.mark.parametrize("header", ["cuda_fp8", "cuda_fp4", "cuda_fp16"])
+def test_kernels_compile_and_link_for_sm90(pregenerated, manifest, header):
+    info = manifest["headers"][header]
+    module = _module(pregenerated, manifest, header)
+    entries = info["callables"]
+    if header == "cuda_fp16":  # a sample: every kind of parameter, incl. two-field __half2
+        entries = entries[:: max(1, len(entries) // 25)]
+    kernels, failures = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, e in enumerate(entries):
+            combos = h.enum_choices(e)
+            try:
+                assert h.link_numba_kernel(module, e, combos[-1])
+            except Exception as error:
+                failures.append(f"{e['label']} {e['cxx_signature']}: {error}")
+            kernels += [
+                h.cxx_kernel_source("", e, c, name=f"k{k}_{j}") for j, c in enumerate(combos)
+            ]
+            h.make_inputs(e, 64)
+    assert not failures, "\n".join(failures[:20])
+    assert h.compile_cxx(info["prelude"] + "\n" + "\n".join(kernels), "sm_90")
+
+
+def test_native_kernel_calls_the_function_directly(manifest):
+    entry = next(e for e in manifest["headers"]["cuda_fp8"]["callables"]
+                 if e["label"] == "cvt_float_to_fp8")  # fmt: skip
+    src = h.cxx_kernel_source("#include <cuda_fp8.h>", entry, (0, 0))
+    assert "__nv_cvt_float_to_fp8(v0, v1, v2)" in src
+    assert "static_cast" in src and "__numbast" not in src
+
+
+def test_curand_kernels_compile_and_link(pregenerated, manifest):
+    from conformance import gpu_curand as c
+
+    module = _module(pregenerated, manifest, "curand_kernel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for g in c.GENERATORS:
+            h.link_kernel(c.numba_kernel(module, g, "curand"), c.numba_signature("curand"))
+    prelude = manifest["headers"]["curand_kernel"]["prelude"]
+    sources = [c.cxx_source(g, d, f"n{i}_{j}") for i, g in enumerate(c.GENERATORS)
+               for j, d in enumerate(["curand", "curand_normal"])]  # fmt: skip
+    assert h.compile_cxx(prelude + "\n".join(sources), "sm_90")
+
+
+def test_ml_dtypes_oracle_decodes():
+    entry = {"params": [{"kind": "struct", "cxx": "__nv_fp8_e4m3"}], "form": "call",
+             "result": {"kind": "numeric", "numba": "float32"}}  # fmt: skip
+    assert h.oracle_kind(entry) == "decode"
+    valid, values = h.oracle_expected(entry, np.array([0x38, 0x7E, 0x80, 0x7F], np.uint8))
+    assert valid.all()
+    assert values[0] == 1.0 and values[1] == 448.0 and np.signbit(values[2]) and np.isnan(values[3])
+    fp4 = {**entry, "params": [{"kind": "struct", "cxx": "__nv_fp4_e2m1"}]}
+    valid, values = h.oracle_expected(fp4, np.array([0x7, 0x17], np.uint8))
+    assert values[0] == 6.0 and valid.tolist() == [True, False]
+
+
+def test_compare_is_bitwise():
+    entry = {"result": {"kind": "numeric", "numba": "float32"}}
+    a = np.array([0.0, np.nan, 1.0], np.float32)
+    b = np.array([-0.0, np.nan, 1.0], np.float32)
+    found = h.compare(entry, [[a]], [a], [b])
+    assert len(found) == 1 and "0x80000000" in found[0]["cxx"][0]
+    other_nan = np.array([0, 0x7FC00001, 0x3F800000], np.uint32).view(np.float32)  # payload 1
+    assert len(h.compare(entry, [[a]], [a], [other_nan])) == 1
+    assert not h.compare(entry, [[a]], [a], [other_nan], nan_payload_free=True)
+
+
+def test_write_gpu_results(tmp_path):
+    from conformance import cpu, write_gpu_results
+
+    result = {"date": "2026-11-26", "gpu": "H100", "driver": "580", "header": "cuda_fp8",
+              "functions_checked": 2, "bit_exact": 1, "not_compared": 3,
+              "failures": [{"name": "f", "signature": "float f(float)", "error": "",
+                            "mismatches": [{"input": [["1.0"]], "enums": [], "numba": ["1"],
+                                            "cxx": ["2"]}]}],
+              "oracle": {"checked": 256, "mismatches": []}}  # fmt: skip
+    (tmp_path / "cuda_fp8.json").write_text(json.dumps(result))
+    results = tmp_path / "RESULTS.md"
+    results.write_text(cpu.update_cpu_section(cpu.SKELETON, "sm_90", "cpu table"))
+    write_gpu_results.main([str(tmp_path), "--results", str(results)])
+    text = results.read_text()
+    assert "cpu table" in text and "| cuda_fp8 | 2 | 1 | 1 |" in text and "`f`" in text
