@@ -475,6 +475,8 @@ def _bf16_dtype():
 # ---- CPU dry run -----------------------------------------------------------------------------
 PTX_CALL = re.compile(r"^\s*call(\.uni)?\s", re.M)
 SASS_CALL = re.compile(r"\bCALL\b")
+PTX_INST = re.compile(r"^\s+[a-z@][^\n]*;", re.M)
+PTX_LOCAL = re.compile(r"\b(?:ld|st)\.local\b")
 
 
 def compile_numba_cpu(fn, argtypes, cc=CC):
@@ -508,8 +510,14 @@ def dry_run() -> list[tuple]:
                         status = "compiled to PTX (NVRTC)"
                     else:
                         library, seconds = compile_numba_cpu(v.build(), v.argtypes)
-                        calls = len(PTX_CALL.findall(library.get_lto_ptx(cc=CC)))
-                        status = f"linked; {calls} call(s) in LTO PTX"
+                        ptx = library.get_lto_ptx(cc=CC)
+                        calls = len(PTX_CALL.findall(ptx))
+                        insts = len(PTX_INST.findall(ptx))
+                        local = len(PTX_LOCAL.findall(ptx))
+                        status = (
+                            f"linked; LTO PTX: {calls} call(s), {insts} instructions,"
+                            f" {local} local-memory ld/st"
+                        )
                     rows.append((case.name, v.kind, seconds, status))
                 except Exception as error:  # report and go on: the dry run lists every failure
                     msg = f"FAILED {type(error).__name__}: {str(error).splitlines()[0][:160]}"
