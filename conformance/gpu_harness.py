@@ -297,33 +297,78 @@ ML_DTYPES = {
 }  # fmt: skip
 
 
-def oracle_kind(entry: dict) -> str | None:
-    """ "decode" (small float -> float32/float64/half) when ml_dtypes can say the exact answer."""
-    params, result = entry["params"], entry["result"]
-    if len(params) != 1 or entry["form"] != "call":
-        return None
-    p = params[0]
-    small_float = p["kind"] == "struct" and p["cxx"].split("::")[-1] in ML_DTYPES
-    if small_float and result["kind"] == "numeric" and result["numba"] in ("float32", "float64"):
-        return "decode"
+NATIVE_DTYPES = {"float16": "float16", "bfloat16": "bfloat16"}
+FORMAT_BITS = {"float6_e2m3fn": 6, "float6_e3m2fn": 6, "float4_e2m1fn": 4}
+# float32 -> format conversions that round to nearest even (ml_dtypes/numpy do the same)
+ENCODE_RN = {"__float2half", "__float2half_rn", "__float2bfloat16", "__float2bfloat16_rn"}
+ENCODE_CTORS = {
+    "__nv_fp8_e4m3",
+    "__nv_fp8_e5m2",
+    "__nv_fp6_e2m3",
+    "__nv_fp6_e3m2",
+    "__nv_fp4_e2m1",
+}  # fmt: skip  (their float ctors: round to nearest, satfinite)
+
+
+def _format_of(kind: dict) -> str | None:
+    if kind["kind"] == "struct" and len(kind.get("fields", [None])) <= 1:
+        return ML_DTYPES.get(kind["cxx"].split("::")[-1])
+    if kind["kind"] == "numeric":
+        return NATIVE_DTYPES.get(kind["numba"])
     return None
 
 
-FORMAT_BITS = {"float6_e2m3fn": 6, "float6_e3m2fn": 6, "float4_e2m1fn": 4}
+def oracle_kind(entry: dict) -> tuple[str, str] | None:
+    """("decode" | "encode", ml_dtypes name) when ml_dtypes/numpy can say the exact answer.
+
+    decode: small float (fp8/fp6/fp4 struct, __half, __nv_bfloat16) -> float32/float64, exact.
+    encode: float32 -> format by round-to-nearest-even (``__float2half_rn``, fp8/fp6/fp4 ctors),
+    compared on finite inputs within the format's range (saturation is C++-specific).
+    """
+    params, result = entry["params"], entry["result"]
+    if len(params) != 1 or entry["form"] != "call":
+        return None
+    source, target = _format_of(params[0]), _format_of(result)
+    if source and result["kind"] == "numeric" and result["numba"] in ("float32", "float64"):
+        return "decode", source
+    is_float32 = params[0]["kind"] == "numeric" and params[0]["numba"] == "float32"
+    rounds = entry["label"] in ENCODE_RN or result.get("cxx", "").split("::")[-1] in ENCODE_CTORS
+    if target and is_float32 and rounds:
+        return "encode", target
+    return None
+
+
+def _dtype(name: str):
+    import ml_dtypes
+
+    return np.dtype(np.float16) if name == "float16" else np.dtype(getattr(ml_dtypes, name, None))
 
 
 def oracle_expected(entry: dict, storage: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(which inputs are valid encodings, their exact decode), or None without the format."""
+    """(which inputs the oracle speaks for, the expected results in storage form)."""
+    kind = oracle_kind(entry)
+    if kind is None:
+        return None
+    how, name = kind
+    try:
+        dtype = _dtype(name)
+    except TypeError:  # this ml_dtypes lacks the format
+        return None
+    if how == "decode":
+        raw = storage.astype(np.dtype(f"u{dtype.itemsize}"))
+        valid = raw < (1 << FORMAT_BITS.get(name, 8 * dtype.itemsize))
+        values = np.where(valid, raw, 0).astype(raw.dtype).view(dtype)
+        return valid, values.astype(domains.STORAGE[entry["result"]["numba"]])
     import ml_dtypes
 
-    name = ML_DTYPES[entry["params"][0]["cxx"].split("::")[-1]]
-    dtype = getattr(ml_dtypes, name, None)
-    if dtype is None:
-        return None
-    raw = storage.astype(np.uint8)
-    valid = raw < (1 << FORMAT_BITS.get(name, 8))
-    values = np.where(valid, raw, 0).astype(np.uint8).view(dtype)
-    return valid, values.astype(domains.STORAGE[entry["result"]["numba"]])
+    finite_max = float(ml_dtypes.finfo(dtype).max)
+    with np.errstate(invalid="ignore", over="ignore"):
+        valid = np.isfinite(storage) & (np.abs(storage) <= finite_max)
+        encoded = np.where(valid, storage, 0).astype(dtype)
+    bits = encoded.view(np.dtype(f"u{dtype.itemsize}"))
+    result = entry["result"]
+    numba = result["fields"][0]["numba"] if result["kind"] == "struct" else result["numba"]
+    return valid, bits.astype(domains.STORAGE[numba])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,16 +382,21 @@ def cuda_include_dirs() -> list[str]:
     dirs = []
     try:
         from cuda import pathfinder
-
-        for lib in ("cudart", "curand"):
+    except ImportError:
+        pathfinder = None
+    for lib in ("cudart", "curand") if pathfinder else ():
+        try:
             found = pathfinder.find_nvidia_header_directory(lib)
-            if found and found not in dirs:
-                dirs.append(found)
-        cccl = pathfinder.locate_nvidia_header_directory("cccl")
-        if cccl is not None:
-            dirs.append(cccl.abs_path)
-    except Exception:  # no pathfinder, or it finds nothing: fall back to a toolkit install
-        pass
+        except Exception:  # this library's headers are not installed: skip it
+            found = None
+        if found and found not in dirs:
+            dirs.append(found)
+    if dirs:
+        try:
+            cccl = pathfinder.locate_nvidia_header_directory("cccl")
+        except Exception:  # no CCCL wheel: the toolkit's include/cccl, if any
+            cccl = None
+        dirs.append(cccl.abs_path if cccl is not None else os.path.join(dirs[0], "cccl"))
     if not dirs:
         home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
         dirs = [os.path.join(home, "include"), os.path.join(home, "include", "cccl")]

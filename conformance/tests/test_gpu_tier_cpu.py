@@ -124,15 +124,36 @@ def test_curand_kernels_compile_and_link(pregenerated, manifest):
 
 
 def test_ml_dtypes_oracle_decodes():
-    entry = {"params": [{"kind": "struct", "cxx": "__nv_fp8_e4m3"}], "form": "call",
+    entry = {"params": [{"kind": "struct", "cxx": "__nv_fp8_e4m3", "fields": [{}]}],
+             "form": "call", "label": "x",
              "result": {"kind": "numeric", "numba": "float32"}}  # fmt: skip
-    assert h.oracle_kind(entry) == "decode"
+    assert h.oracle_kind(entry) == ("decode", "float8_e4m3fn")
     valid, values = h.oracle_expected(entry, np.array([0x38, 0x7E, 0x80, 0x7F], np.uint8))
     assert valid.all()
     assert values[0] == 1.0 and values[1] == 448.0 and np.signbit(values[2]) and np.isnan(values[3])
-    fp4 = {**entry, "params": [{"kind": "struct", "cxx": "__nv_fp4_e2m1"}]}
+    fp4 = {**entry, "params": [{"kind": "struct", "cxx": "__nv_fp4_e2m1", "fields": [{}]}]}
     valid, values = h.oracle_expected(fp4, np.array([0x7, 0x17], np.uint8))
     assert values[0] == 6.0 and valid.tolist() == [True, False]
+    half = {**entry, "params": [{"kind": "numeric", "numba": "float16"}]}
+    valid, values = h.oracle_expected(half, np.array([0x3C00, 0x8001], np.uint16))
+    assert values[0] == 1.0 and values[1] == -(2.0**-24)
+
+
+def test_ml_dtypes_oracle_encodes(manifest):
+    fp16 = manifest["headers"]["cuda_fp16"]["callables"]
+    rn = next(e for e in fp16 if e["label"] == "__float2half_rn")
+    assert h.oracle_kind(rn) == ("encode", "float16")
+    x = np.array([1.0, 65504.0, 70000.0, np.nan, 2.0**-25, 1.0 + 2.0**-11], np.float32)
+    valid, bits = h.oracle_expected(rn, x)
+    assert valid.tolist() == [True, True, False, False, True, True]
+    assert bits[0] == 0x3C00 and bits[4] == 0 and bits[5] == 0x3C00  # ties to even
+    fp8 = manifest["headers"]["cuda_fp8"]["callables"]
+    ctor = next(
+        e for e in fp8 if e["label"] == "fp8_e4m3" and e["params"][0].get("numba") == "float32"
+    )
+    assert h.oracle_kind(ctor) == ("encode", "float8_e4m3fn")
+    valid, bits = h.oracle_expected(ctor, np.array([1.0, -448.0, 500.0], np.float32))
+    assert bits[:2].tolist() == [0x38, 0xFE] and valid.tolist() == [True, True, False]
 
 
 def test_compare_is_bitwise():
