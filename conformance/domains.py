@@ -79,8 +79,36 @@ def draw(numba: str, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([p.astype(dtype) for p in parts])
 
 
+# Warp shuffles: the mask must name every lane of the (full) warp, else the call is undefined
+# (an illegal instruction on sm_90); the width must be a power of two <= 32, the same across a
+# warp. Lanes/deltas cover in-range and out-of-range sources.
+_SHUFFLE = {
+    0: [0xFFFFFFFF],
+    2: list(range(40)),
+    3: [w for w in (1, 2, 4, 8, 16, 32) for _ in range(32)],
+}
+
 # (header, label) -> {parameter index: values in storage form}
-OVERRIDES: dict[tuple[str, str], dict[int, list]] = {}
+OVERRIDES: dict[tuple[str, str], dict[int, list]] = {
+    (header, shuffle): _SHUFFLE
+    for header in ("cuda_fp16", "cuda_bf16")
+    for shuffle in ("__shfl_sync", "__shfl_up_sync", "__shfl_down_sync", "__shfl_xor_sync")
+}
+
+# `cudaRoundMode` parameters take only the modes each header supports: anything else fails the
+# header's own `assert` (device assert, which loses the CUDA context) in C++ as in the binding.
+# cudaRoundNearest = 0, cudaRoundZero = 1, cudaRoundPosInf = 2 (cuda_fp8: the e8m0 conversions).
+ROUND_MODES = {"cuda_fp4": [0, 1], "cuda_fp6": [0, 1], "cuda_fp8": [1, 2]}
+
+
+def overrides(entry: dict) -> dict[int, list]:
+    """Parameter index -> values, for the parameters of ``entry`` with a restricted domain."""
+    found = dict(OVERRIDES.get((entry["header"], entry["label"]), {}))
+    for index, p in enumerate(entry["params"]):
+        if p.get("cxx", "").split()[-1] == "cudaRoundMode" and entry["header"] in ROUND_MODES:
+            found.setdefault(index, ROUND_MODES[entry["header"]])
+    return found
+
 
 # Functions whose NaN results may differ in payload (C++ leaves the payload unspecified there).
 # Empty: every bound function so far is expected to give the very same NaN bits.

@@ -51,7 +51,7 @@ def enum_choices(entry: dict) -> list[tuple[int, ...]]:
 def make_inputs(entry: dict, n: int, seed: int = 0) -> list[list[np.ndarray]]:
     """Per non-enum parameter, per slot, ``n`` storage values (edges first, then random)."""
     rng = np.random.default_rng(seed)
-    override = domains.OVERRIDES.get((entry["header"], entry["label"]), {})
+    override = domains.overrides(entry)
     inputs = []
     for index, p in enumerate(entry["params"]):
         if p["kind"] == "enum":
@@ -171,6 +171,14 @@ def numba_signature(entry: dict):
 # the native CUDA C++ kernel
 
 
+def _slot(var: str, s: dict) -> str:
+    """The slot of ``var`` as an lvalue of its storage type (the headers' own ``__HALF_TO_US``
+    idiom). Whole-slot loads and stores: byte-wise ``memcpy`` of a result that inline PTX
+    wrote into a 16-bit register stored a wrong low byte on sm_90 (seen on an H200)."""
+    storage = CXX_STORAGE[s["numba"]]
+    return f"*reinterpret_cast<{storage}*>(reinterpret_cast<char*>(&{var}) + {s['offset']})"
+
+
 def cxx_kernel_source(
     prelude: str, entry: dict, enum_values: tuple[int, ...] = (), name: str = "numbast_native"
 ) -> str:
@@ -194,20 +202,14 @@ def cxx_kernel_source(
         lines.append(f"{p['cxx']} {var};")
         for k, s in enumerate(slots(p)):
             params.append(f"const {CXX_STORAGE[s['numba']]}* in{index}_{k}")
-            lines.append(
-                f"memcpy(reinterpret_cast<char*>(&{var}) + {s['offset']}, &in{index}_{k}[i], "
-                f"{s['size']});"
-            )
+            lines.append(f"{_slot(var, s)} = in{index}_{k}[i];")
     receiver = "*self" in entry["body"]
     body = entry["body"].replace("*self", "v0")
     body = re.sub(r"\*a(\d+)\b", lambda m: f"v{int(m.group(1)) + receiver}", body)
     body = re.sub(r"\*r\b", "res", body)
     lines += [f"{result['cxx']} res;", body]
     for k, s in enumerate(slots(result)):
-        lines.append(
-            f"memcpy(&out_{k}[i], reinterpret_cast<const char*>(&res) + {s['offset']}, "
-            f"{s['size']});"
-        )
+        lines.append(f"out_{k}[i] = {_slot('res', s)};")
     inner = "".join(f"    {line}\n" for line in lines)
     return (
         (f"{prelude}\n" if prelude else "")

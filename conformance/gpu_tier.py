@@ -7,6 +7,7 @@ and ml_dtypes plus the pregenerated modules and their manifest (no numbast, no l
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib.util
 import json
 import os
@@ -21,8 +22,9 @@ import numpy as np
 from conformance import domains
 from conformance import gpu_harness as h
 
-N = 1 << 14  # inputs per function: all edges, then random draws
+N = 1 << 14  # inputs per function: all edges, then random draws (a multiple of THREADS)
 THREADS = 256
+ROOT = Path(__file__).resolve().parents[1]  # the child processes import ``conformance`` here
 
 
 def load_manifest(folder: str | os.PathLike) -> dict:
@@ -90,10 +92,14 @@ class NativeKernels:
         import cupy
 
         source = self.prelude + "\n" + "\n".join(self.sources[n] for n in names)
-        cubin = h.compile_cxx(source, self.arch, "cubin")
-        with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as f:
-            f.write(cubin)
-        module = cupy.RawModule(path=f.name)  # CuPy loads a cubin from a path
+        # cached by content: a child process that starts after a lost context reuses it
+        digest = hashlib.sha256(f"{self.arch}\n{source}".encode()).hexdigest()[:24]
+        path = Path(tempfile.gettempdir(), f"numbast_native_{digest}.cubin")
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial.write_bytes(h.compile_cxx(source, self.arch, "cubin"))
+            partial.replace(path)
+        module = cupy.RawModule(path=str(path))  # CuPy loads a cubin from a path
         for n in names:
             self.modules[n] = module
 
@@ -112,35 +118,51 @@ def _launch_numba(kernel_fn, signature, n, outs, ins):
     cuda.synchronize()
 
 
-def run_header(folder: str | os.PathLike, header: str, n: int = N) -> dict:
-    """Every compared callable of ``header``: outcomes, bit-exact count, oracle findings."""
-    import cupy
-
+def _plan(folder, header):
+    """(module, manifest info, [(entry, enum values, native kernel name)], native sources)."""
     manifest = load_manifest(folder)
     info = manifest["headers"][header]
     module = import_module(folder, info["module"])
-    entries = info["callables"]
     native_sources, plan = {}, []
-    for k, entry in enumerate(entries):
+    for k, entry in enumerate(info["callables"]):
         for c, enum_values in enumerate(h.enum_choices(entry)):
             name = f"k{k}_{c}"
             native_sources[name] = h.cxx_kernel_source("", entry, enum_values, name=name)
             plan.append((entry, enum_values, name))
-    native = NativeKernels(info["prelude"], native_sources, manifest.get("arch", "sm_90"))
-    outcomes: dict[str, h.Outcome] = {}
-    oracle = {"checked": 0, "mismatches": []}
-    for entry, enum_values, name in plan:
-        key = f"{entry['label']} :: {entry['cxx_signature']}"
-        outcome = outcomes.setdefault(
-            key, h.Outcome(entry["label"], header, entry["cxx_signature"])
-        )
+    return module, info, plan, native_sources, manifest.get("arch", "sm_90")
+
+
+def _context_lost() -> bool:
+    """A sticky error (illegal instruction, misaligned address) poisons the CUDA context."""
+    import cupy
+
+    try:
+        cupy.cuda.runtime.deviceSynchronize()
+        cupy.zeros(1).get()
+    except Exception:  # every later CUDA call would fail the same way
+        return True
+    return False
+
+
+def run_items(folder, header: str, start: int, n: int, sink) -> int:
+    """Compare plan items ``start``.. and write one JSON line per item to ``sink``.
+
+    Returns the exit status for the child process: 0 when all items ran, ``CONTEXT_LOST`` when
+    a kernel poisoned the CUDA context (the parent starts a new process after that item).
+    """
+    import cupy
+
+    module, info, plan, sources, arch = _plan(folder, header)
+    native = NativeKernels(info["prelude"], sources, arch)
+    for index in range(start, len(plan)):
+        entry, enum_values, name = plan[index]
+        record = {"index": index, "checked": 0, "mismatches": [], "error": "", "oracle": None}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                inputs = h.make_inputs(entry, n, seed=len(outcomes))
+                inputs = h.make_inputs(entry, n, seed=index)
                 flat_in = [cupy.asarray(a) for per in inputs for a in per]
-                res_slots = h.slots(entry["result"])
-                dtypes = [domains.STORAGE[s["numba"]] for s in res_slots]
+                dtypes = [domains.STORAGE[s["numba"]] for s in h.slots(entry["result"])]
                 got = [cupy.zeros(n, dtype=d) for d in dtypes]
                 want = [cupy.zeros(n, dtype=d) for d in dtypes]
                 kernel_fn = h.numba_kernel(module, entry, enum_values)
@@ -152,12 +174,77 @@ def run_header(folder: str | os.PathLike, header: str, n: int = N) -> dict:
                 got_h = [cupy.asnumpy(g) for g in got]
                 want_h = [cupy.asnumpy(w) for w in want]
             nan_free = (header, entry["label"]) in domains.NAN_PAYLOAD_FREE
-            outcome.checked += n
-            outcome.mismatches += h.compare(entry, inputs, got_h, want_h, enum_values, nan_free)
-            _oracle(entry, inputs, got_h, oracle)
-        except Exception as error:  # collect and go on with the next function
-            outcome.error = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
-    results = [o for o in outcomes.values()]
+            record["checked"] = n
+            record["mismatches"] = h.compare(entry, inputs, got_h, want_h, enum_values, nan_free)
+            record["oracle"] = _oracle(entry, inputs, got_h)
+        except Exception as error:  # record it and go on with the next function
+            record["error"] = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
+            if _context_lost():
+                record["error"] = "this kernel lost the CUDA context: " + record["error"]
+                sink.write(json.dumps(record, default=str) + "\n")
+                sink.flush()
+                return CONTEXT_LOST
+        sink.write(json.dumps(record, default=str) + "\n")
+        sink.flush()
+    return 0
+
+
+CONTEXT_LOST = 75
+
+
+def run_header(folder: str | os.PathLike, header: str, n: int = N) -> dict:
+    """Every compared callable of ``header``: outcomes, bit-exact count, oracle findings.
+
+    The items run in child processes (``python -m conformance.gpu_tier``): a kernel that loses
+    the CUDA context costs only its own result; the next process goes on after it.
+    """
+    import subprocess
+
+    manifest = load_manifest(folder)
+    entries = manifest["headers"][header]["callables"]
+    plan = [(e, c) for e in entries for c in h.enum_choices(e)]
+    records: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = Path(tmp, "items.jsonl")
+        start = 0
+        while start < len(plan):
+            lines.write_text("")
+            command = [sys.executable, "-m", "conformance.gpu_tier", str(folder), header]
+            command += ["--start", str(start), "-n", str(n), "--out", str(lines)]
+            child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            done = [json.loads(line) for line in lines.read_text().splitlines() if line]
+            records.update((r["index"], r) for r in done)
+            if child.returncode in (0, CONTEXT_LOST) and done:
+                start = max(records) + 1
+                continue
+            # it died: blame the item it was on; if it ran none, it cannot run any (stop)
+            error = f"the process exited with status {child.returncode}: {child.stderr[-1500:]}"
+            for index in range(start, start + 1 if done else len(plan)):
+                records[index] = {"index": index, "checked": 0, "mismatches": [], "oracle": None,
+                                  "error": error}  # fmt: skip
+            start = max(records) + 1
+    return summarize(header, plan, records, len(manifest["headers"][header]["not_compared"]))
+
+
+def summarize(header: str, plan, records: dict[int, dict], not_compared: int) -> dict:
+    outcomes: dict[str, h.Outcome] = {}
+    oracle = {"checked": 0, "mismatches": []}
+    for index, (entry, _) in enumerate(plan):
+        key = f"{entry['label']} :: {entry['cxx_signature']}"
+        outcome = outcomes.setdefault(
+            key, h.Outcome(entry["label"], header, entry["cxx_signature"])
+        )
+        record = records.get(index)
+        if record is None:
+            outcome.error = outcome.error or "not run"
+            continue
+        outcome.checked += record["checked"]
+        outcome.mismatches += record["mismatches"]
+        outcome.error = outcome.error or record["error"]
+        if record["oracle"]:
+            oracle["checked"] += record["oracle"]["checked"]
+            oracle["mismatches"] += record["oracle"]["mismatches"]
+    results = list(outcomes.values())
     return {
         "header": header,
         "functions_checked": len(results),
@@ -172,35 +259,35 @@ def run_header(folder: str | os.PathLike, header: str, n: int = N) -> dict:
             for o in results
             if not o.exact
         ],
-        "not_compared": len(info["not_compared"]),
+        "not_compared": not_compared,
         "oracle": oracle,
     }
 
 
-def _oracle(entry, inputs, got, oracle) -> None:
+def _oracle(entry, inputs, got) -> dict | None:
     """ml_dtypes/numpy as a second oracle for the conversions of fp8/fp6/fp4/fp16/bf16."""
     kind = h.oracle_kind(entry)
     expected = h.oracle_expected(entry, inputs[0][0]) if kind else None
     if expected is None:
-        return
+        return None
     valid, values = expected
     actual = got[0]
     same = actual.view(h.UINT_VIEW[actual.itemsize]) == values.view(h.UINT_VIEW[values.itemsize])
     if actual.dtype.kind == "f":  # decodes: NaN is NaN (payloads are the format's business)
         same |= np.isnan(actual) & np.isnan(values)
     bad = valid & ~same
-    oracle["checked"] += int(valid.sum())
-    for i in np.flatnonzero(bad)[:5]:
-        oracle["mismatches"].append(
-            {
-                "name": entry["label"],
-                "signature": entry["cxx_signature"],
-                "kind": kind[0],
-                "input": h._show(inputs[0][0][i]),
-                "binding": h._show(actual[i]),
-                "ml_dtypes": h._show(values[i]),
-            }
-        )
+    mismatches = [
+        {
+            "name": entry["label"],
+            "signature": entry["cxx_signature"],
+            "kind": kind[0],
+            "input": h._show(inputs[0][0][i]),
+            "binding": h._show(actual[i]),
+            "ml_dtypes": h._show(values[i]),
+        }
+        for i in np.flatnonzero(bad)[:5]
+    ]
+    return {"checked": int(valid.sum()), "mismatches": mismatches}
 
 
 def write_results(folder: str | os.PathLike, name: str, payload: dict) -> Path:
@@ -213,3 +300,22 @@ def write_results(folder: str | os.PathLike, name: str, payload: dict) -> Path:
     }
     path.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child process of ``run_header``: run plan items from ``--start``, one JSON line each."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m conformance.gpu_tier")
+    parser.add_argument("folder")
+    parser.add_argument("header")
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("-n", type=int, default=N)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    with open(args.out, "a", encoding="utf-8") as sink:
+        return run_items(args.folder, args.header, args.start, args.n, sink)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -182,3 +182,85 @@ def test_write_gpu_results(tmp_path):
     write_gpu_results.main([str(tmp_path), "--results", str(results)])
     text = results.read_text()
     assert "cpu table" in text and "| cuda_fp8 | 2 | 1 | 1 |" in text and "`f`" in text
+
+
+def test_native_kernel_stores_whole_slots(manifest):
+    entry = next(e for e in manifest["headers"]["cuda_fp16"]["callables"]
+                 if e["label"] == "__float2half_rn")  # fmt: skip
+    src = h.cxx_kernel_source("", entry)
+    assert "memcpy" not in src
+    assert "out_0[i] = *reinterpret_cast<unsigned short*>(" in src
+
+
+def test_shuffles_get_a_full_mask_and_valid_widths(manifest):
+    entry = next(e for e in manifest["headers"]["cuda_fp16"]["callables"]
+                 if e["label"] == "__shfl_xor_sync")  # fmt: skip
+    inputs = h.make_inputs(entry, 4096)
+    assert set(inputs[0][0].tolist()) == {0xFFFFFFFF}
+    widths = inputs[3][0].reshape(-1, 32)  # one width per warp
+    assert (widths == widths[:, :1]).all() and set(widths[:, 0].tolist()) == {1, 2, 4, 8, 16, 32}
+
+
+def test_run_header_goes_on_after_a_lost_context(monkeypatch, tmp_path):
+    """A child that loses the CUDA context at item 2 is followed by one starting at item 3."""
+    import subprocess
+
+    from conformance import gpu_tier
+
+    entries = [{"label": f"f{k}", "cxx_signature": f"float f{k}(float)", "params": [],
+                "result": {"kind": "numeric", "numba": "float32"}} for k in range(5)]  # fmt: skip
+    manifest = {"headers": {"hdr": {"callables": entries, "not_compared": [1]}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    starts = []
+
+    def child(command, **kwargs):
+        start, out = int(command[command.index("--start") + 1]), command[-1]
+        starts.append(start)
+        lost = 2 if start <= 2 else None
+        with open(out, "a") as sink:
+            for index in range(start, 5):
+                error = "this kernel lost the CUDA context" if index == lost else ""
+                sink.write(json.dumps({"index": index, "checked": 8, "mismatches": [],
+                                       "error": error, "oracle": None}) + "\n")  # fmt: skip
+                if index == lost:
+                    return subprocess.CompletedProcess(command, gpu_tier.CONTEXT_LOST, "", "")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", child)
+    result = gpu_tier.run_header(tmp_path, "hdr")
+    assert starts == [0, 3]
+    assert result["functions_checked"] == 5 and result["bit_exact"] == 4
+    assert [f["name"] for f in result["failures"]] == ["f2"]
+    assert result["not_compared"] == 1
+
+
+def test_run_header_stops_when_a_child_cannot_start(monkeypatch, tmp_path):
+    import subprocess
+
+    from conformance import gpu_tier
+
+    entries = [{"label": f"f{k}", "cxx_signature": f"float f{k}(float)", "params": [],
+                "result": {"kind": "numeric", "numba": "float32"}} for k in range(3)]  # fmt: skip
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"headers": {"hdr": {"callables": entries, "not_compared": []}}})
+    )
+    calls = []
+
+    def child(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 1, "", "ImportError: numba")
+
+    monkeypatch.setattr(subprocess, "run", child)
+    result = gpu_tier.run_header(tmp_path, "hdr")
+    assert len(calls) == 1 and result["bit_exact"] == 0
+    assert all("ImportError: numba" in f["error"] for f in result["failures"])
+
+
+@pytest.mark.parametrize(
+    ("header", "label", "modes"),
+    [("cuda_fp4", "__nv_cvt_float_to_fp4", {0, 1}), ("cuda_fp8", "cvt_float_to_e8m0", {1, 2})],
+)
+def test_rounding_modes_stay_in_what_the_header_asserts(manifest, header, label, modes):
+    entry = next(e for e in manifest["headers"][header]["callables"] if e["label"] == label)
+    index = next(i for i, p in enumerate(entry["params"]) if p["cxx"] == "cudaRoundMode")
+    assert set(h.make_inputs(entry, 512)[index][0].tolist()) == modes
