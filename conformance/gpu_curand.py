@@ -183,5 +183,6 @@ def run_curand(folder) -> dict:
         "functions_checked": len(combos),
         "bit_exact": len(combos) - len(failures),
         "sequences_compared": checked,
+        "inputs_compared": checked * n,  # (seed, subsequence, offset) triples, DRAWS values each
         "failures": failures,
     }

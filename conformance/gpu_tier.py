@@ -249,6 +249,7 @@ def summarize(header: str, plan, records: dict[int, dict], not_compared: int) ->
         "header": header,
         "functions_checked": len(results),
         "bit_exact": sum(o.exact for o in results),
+        "inputs_compared": sum(o.checked for o in results),
         "failures": [
             {
                 "name": o.label,

@@ -23,15 +23,16 @@ def render(results: list[dict]) -> str:
         f"Run {first.get('date', '?')} on {first.get('gpu', '?')} (cc {first.get('cc', '?')}), "
         f"driver {first.get('driver', '?')} (CUDA {first.get('driver_cuda_version', '?')}).",
         "",
-        "| header | functions checked | bit-exact | mismatching | not compared (non-numeric) "
-        "| ml_dtypes checks | ml_dtypes mismatches |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| header | functions checked | bit-exact | mismatching | inputs compared "
+        "| not compared (non-numeric) | ml_dtypes checks | ml_dtypes mismatches |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         oracle = r.get("oracle", {})
         lines.append(
             f"| {r['header']} | {r['functions_checked']} | {r['bit_exact']} "
-            f"| {len(r['failures'])} | {r.get('not_compared', '—')} "
+            f"| {len(r['failures'])} | {r.get('inputs_compared', '—')} "
+            f"| {r.get('not_compared', '—')} "
             f"| {oracle.get('checked', '—')} | {len(oracle.get('mismatches', [])) or 0} |"
         )
     mismatches = [(r["header"], f) for r in results for f in r["failures"]]

@@ -181,7 +181,7 @@ def test_write_gpu_results(tmp_path):
     results.write_text(cpu.update_cpu_section(cpu.SKELETON, "sm_90", "cpu table"))
     write_gpu_results.main([str(tmp_path), "--results", str(results)])
     text = results.read_text()
-    assert "cpu table" in text and "| cuda_fp8 | 2 | 1 | 1 |" in text and "`f`" in text
+    assert "cpu table" in text and "| cuda_fp8 | 2 | 1 | 1 | — | 3 |" in text and "`f`" in text
 
 
 def test_native_kernel_stores_whole_slots(manifest):
