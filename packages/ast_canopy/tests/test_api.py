@@ -240,3 +240,27 @@ def test_pch_cache_is_bounded(tmp_path):
     (tmp_path / "prefix.cu").write_text("")
     _clang._prune(str(tmp_path), keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3.pch", "4.pch", "prefix.cu"]
+
+
+def test_dependencies_are_records_of_other_files_that_kept_declarations_use(tmp_path):
+    (tmp_path / "other.cuh").write_text(
+        "#pragma once\n"
+        "namespace lib { struct Inner { short s; }; }\n"
+        "struct Pair { lib::Inner a; float b;\n"
+        "  __device__ Pair() : b(0) {}\n"
+        "  __device__ explicit Pair(float v) : b(v) {}\n"
+        "  __device__ float twice() const { return 2 * b; } };\n"
+        "struct Unused { int u; };\n"
+    )
+    api = tmp_path / "api.cuh"
+    api.write_text('#include "other.cuh"\n__device__ float first(const Pair& p) { return p.b; }\n')
+    decls = ast_canopy.parse_declarations_from_source(api, [api], "sm_90")
+    assert decls.structs == ()
+    by_name = {s.qualified_name: s for s in decls.dependencies}
+    assert sorted(by_name) == ["Pair", "lib::Inner"]  # through a field too; Unused is not used
+    pair = by_name["Pair"]
+    assert (pair.size, pair.align) == (8, 4)
+    assert [(f.name, f.offset_bits) for f in pair.fields] == [("a", 0), ("b", 32)]
+    assert [m.function.name for m in pair.methods] == ["Pair", "Pair"]  # constructors only
+    assert by_name["lib::Inner"].namespace == ("lib",)
+    assert Declarations.from_json(decls.to_json()) == decls

@@ -93,6 +93,9 @@ class _Extractor:
         self.typedefs: list[Typedef] = []
         self.enums: list[Enum] = []
         self.constexpr_vars: list[ConstExprVar] = []
+        self.dependencies: list[Struct] = []
+        self._pending: dict[str, Cursor] = {}  # USR -> definition of a non-retained record
+        self._dependency_usrs: set[str] = set()
 
     # --- locations -----------------------------------------------------------------------
 
@@ -121,6 +124,26 @@ class _Extractor:
 
     def run(self) -> None:
         self._visit_scope(self.tu.cursor.get_children(), ())
+        while self._pending:  # records of other files that the kept declarations use
+            usr, c = self._pending.popitem()
+            self._dependency_usrs.add(usr)
+            ns = _namespaces_of(c)
+            record = self._record(c, ns, _scope_of(c), self._location(c), ctors_only=True)
+            self.dependencies.append(record)
+
+    def _note_dependency(self, canon) -> None:
+        """Remember the definition of a record type declared in a file that is not retained."""
+        decl = canon.get_declaration()
+        if decl is None or decl.kind not in _RECORD_KINDS:
+            return
+        definition = decl.get_definition()
+        if definition is None or definition.specialized_template is not None:
+            return
+        usr = definition.get_usr()
+        if not usr or usr in self._pending or usr in self._dependency_usrs:
+            return
+        if self._retained(definition) is None and not definition.is_anonymous():
+            self._pending[usr] = definition
 
     def _visit_scope(self, children: Iterable[Cursor], ns: tuple[str, ...]) -> None:
         for c in children:
@@ -221,6 +244,8 @@ class _Extractor:
             unqual = _CV_SUFFIX_RE.sub("", fq)
         else:
             unqual = _CV_SUFFIX_RE.sub("", _CV_PREFIX_RE.sub("", fq))
+        if ck == TypeKind.RECORD:
+            self._note_dependency(canon)
         extent = None
         element = None
         if ck == TypeKind.CONSTANTARRAY:
@@ -350,7 +375,12 @@ class _Extractor:
     # --- records -------------------------------------------------------------------------
 
     def _record(
-        self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...], loc: Location
+        self,
+        c: Cursor,
+        ns: tuple[str, ...],
+        scope: tuple[str, ...],
+        loc: Location,
+        ctors_only: bool = False,
     ) -> Struct:
         name = "" if c.is_anonymous() else c.spelling
         inner = (*scope, name) if name else scope
@@ -374,7 +404,10 @@ class _Extractor:
                     )
                 )
             elif k in _METHOD_KINDS:
-                methods.append(self._method(m, ns, inner))
+                if not ctors_only or k == CursorKind.CONSTRUCTOR:
+                    methods.append(self._method(m, ns, inner))
+            elif ctors_only:
+                continue
             elif k in _RECORD_KINDS and m.is_definition():
                 sub = self._record(m, ns, inner, self._location(m))
                 nested.append(sub)
@@ -503,6 +536,7 @@ class _Extractor:
             typedefs=tuple(self.typedefs),
             enums=tuple(self.enums),
             constexpr_vars=tuple(self.constexpr_vars),
+            dependencies=tuple(sorted(self.dependencies, key=lambda r: r.qualified_name)),
             diagnostics=diagnostics,
         )
 
@@ -534,6 +568,25 @@ def _qual(scope: tuple[str, ...], name: str) -> str:
 def _template_tag(text: str) -> str:
     m = re.search(r">\s*(struct|class|union)\b", text)
     return m.group(1) if m else ""
+
+
+def _namespaces_of(c: Cursor) -> tuple[str, ...]:
+    names, cur = [], c.semantic_parent
+    while cur is not None and cur.kind != CursorKind.TRANSLATION_UNIT:
+        if cur.kind == CursorKind.NAMESPACE and cur.spelling:
+            names.append(cur.spelling)
+        cur = cur.semantic_parent
+    return tuple(reversed(names))
+
+
+def _scope_of(c: Cursor) -> tuple[str, ...]:
+    """Enclosing namespaces and records of ``c`` (what its qualified name is made of)."""
+    names, cur = [], c.semantic_parent
+    while cur is not None and cur.kind != CursorKind.TRANSLATION_UNIT:
+        if cur.spelling and cur.kind != CursorKind.LINKAGE_SPEC:
+            names.append(cur.spelling)
+        cur = cur.semantic_parent
+    return tuple(reversed(names))
 
 
 def _qualified_from_parents(c: Cursor) -> str:

@@ -218,6 +218,10 @@ class Declarations:
     typedefs: tuple[Typedef, ...] = ()
     enums: tuple[Enum, ...] = ()
     constexpr_vars: tuple[ConstExprVar, ...] = ()
+    # Records declared outside the retained files that retained declarations use (by value,
+    # reference or pointer; transitively through their fields and constructors): their layout,
+    # fields and constructors only, so a binding can build and pass them.
+    dependencies: tuple[Struct, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
     def to_json(self, **dumps_kwargs: Any) -> str:
