@@ -91,11 +91,18 @@ def _overload_names(plan) -> dict[str, str]:
     """Qualified name of every bound callable's shim (struct members as ``Struct::member``)."""
     from numbast_core.check import calls_of
 
+    # another header's struct (a dependency): only this header's conversions to it count
+    foreign = {o.shim for st in plan.structs if st.dependency for o in st.ctors
+               if "operator" not in o.cxx_name}  # fmt: skip
     names = {}
     for call in calls_of(plan):
         o = call.overload
-        names[o.shim] = o.cxx_name
+        if o.shim not in foreign:
+            names[o.shim] = o.cxx_name
     for st in plan.structs:
+        if st.dependency:
+            names.update((o.shim, o.cxx_name) for o in st.ctors if o.shim not in foreign)
+            continue
         for _, o, _ in st.conversions:
             names[o.shim] = _member(st.cxx_name, o.cxx_name)
         for o in st.ctors:

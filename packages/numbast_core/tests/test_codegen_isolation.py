@@ -93,6 +93,7 @@ def test_separate_registry_types_only_after_install(generated, tmp_path):
     )
     assert "not typed before install" in done.stdout
     bound = sum(len(f.overloads) for f in result.plan.functions)
+    bound += sum(len(s.ctors) for s in result.plan.structs)  # implicit default ctors
     assert f"failed: ['broken'] {bound - 1}" in done.stdout
 
 

@@ -7,6 +7,7 @@ formats the plan; ``numbast inspect`` prints it.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import keyword
 import re
 from collections.abc import Callable, Iterable
@@ -15,7 +16,15 @@ from dataclasses import dataclass, field
 from ast_canopy.model import Access, Declarations, ExecSpace, Function, MethodKind, Struct, Type
 
 from .config import Config, Intent
-from .typemap import BUILTINS, KnownTypes, Mapped, Unmapped, glue_spelling, map_value
+from .typemap import (
+    BUILTINS,
+    KnownTypes,
+    Mapped,
+    Unmapped,
+    glue_spelling,
+    map_value,
+    vector_type,
+)
 
 # Names the generated module itself defines, and Python's builtins (the runtime calls e.g.
 # ``divmod`` and ``len`` through module globals, so a binding named ``divmod`` would break it);
@@ -91,6 +100,9 @@ class StructBinding:
     statics: tuple[tuple[str, tuple[OverloadPlan, ...]], ...]
     conversions: tuple[tuple[str, OverloadPlan, bool], ...]  # (target type, shim, explicit)
     implicit_from: tuple[tuple[str, OverloadPlan], ...]  # converting ctors usable implicitly
+    # declared in a header outside the File List, used by this one's API: layout, fields and
+    # constructors only (its own header's bindings bring the rest)
+    dependency: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,8 +208,11 @@ def _attribute_name(name: str) -> str:
     return name
 
 
-def shim_name(mangled: str, arity: int | None = None) -> str:
-    base = "__numbast_" + re.sub(r"\W", "_", mangled)
+def shim_name(mangled: str, arity: int | None = None, module: str = "") -> str:
+    """The shim's C symbol. It names the module: two modules binding the same C++ entity
+    (cuda_fp16 and cuda_fp8 both build ``__half2``) are linked into one kernel side by side."""
+    tag = re.sub(r"\W", "_", module.removesuffix(".py"))
+    base = f"__numbast_{tag}_" + re.sub(r"\W", "_", mangled)
     return base if arity is None else f"{base}__{arity}"
 
 
@@ -386,7 +401,11 @@ def _variants(
     variants = []
     for arity in range(len(fn.params), first_default - 1, -1):
         used = planned[: arity + extra]
-        shim = shim_name(fn.mangled_name + shim_tag, None if arity == len(fn.params) else arity)
+        shim = shim_name(
+            fn.mangled_name + shim_tag,
+            None if arity == len(fn.params) else arity,
+            config.output_name,
+        )
         params = ", ".join(result_decl + [decl for _, decl, _ in used])
         glue = f'extern "C" __device__ void {shim}({params}) {{ {body([u for _, _, u in used])} }}'
         variants.append(
@@ -533,18 +552,27 @@ COMPOUND_OPERATORS = {f"{op}=": f"i{name}" for op, name in BINARY_OPERATORS.item
                       if op not in ("==", "!=", "<", "<=", ">", ">=")}  # fmt: skip
 
 
+# Structs of other headers larger than this are not bound as dependencies: values of that
+# size (curandStateMtgp32: 4 KiB of tuples) make every Numba kernel that touches them compile
+# for minutes, and such states are meant to be used in place through pointers anyway.
+MAX_DEPENDENCY_SIZE = 1024
+
+
 @dataclass(frozen=True)
 class _StructName:
     struct: Struct
     python_name: str
     numba_name: str
+    dependency: bool = False
 
 
 def _struct_names(config: Config, decls: Declarations, taken: set[str], skipped: list[Skipped]):
     """Pass 1: which structs are bound, and their names (other types may refer to them)."""
     names: dict[str, _StructName] = {}
-    for st in decls.structs:
+    dependencies = {id(st) for st in decls.dependencies}
+    for st in (*decls.structs, *decls.dependencies):
         cxx, where = st.qualified_name, str(st.location)
+        dependency = id(st) in dependencies
         reason = None
         if not st.name:
             reason = "anonymous record"
@@ -558,14 +586,19 @@ def _struct_names(config: Config, decls: Declarations, taken: set[str], skipped:
             reason = "incomplete type"
         elif cxx in names:
             reason = "duplicate declaration"
+        elif dependency and vector_type(cxx):
+            reason = "a CUDA vector type: numba-cuda's own type applies"
+        elif dependency and st.size > MAX_DEPENDENCY_SIZE:
+            reason = "too large to pass by value"
         if reason:
-            skipped.append(Skipped("struct", cxx or "(anonymous)", reason, where))
+            if not dependency:  # not this header's API: nothing to report
+                skipped.append(Skipped("struct", cxx or "(anonymous)", reason, where))
             continue
         py = _python_identifier(strip_prefix(st.name, config.prefix_removal.structs))
         if py in taken:
             py = _python_identifier("_".join((*st.namespace, py)))
         taken.add(py)
-        names[cxx] = _StructName(st, py, f"_type_{py}")
+        names[cxx] = _StructName(st, py, f"_type_{py}", dependency)
     return names
 
 
@@ -640,6 +673,8 @@ def _compound_result(config, fn, known, receiver_numba=None, receiver_cxx=None):
 
 
 def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: list[Skipped]):
+    if name.dependency:  # its members are its own header's API: not reported here
+        skipped = []
     st, cxx = name.struct, "::" + name.struct.qualified_name
     fields = _plan_fields(st, known, skipped)
     receiver = (ParamPlan("self", st.qualified_name, "in", name.numba_name), f"{cxx} const* self")
@@ -648,8 +683,16 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
     methods: dict[str, list[OverloadPlan]] = {}
     statics: dict[str, list[OverloadPlan]] = {}
     conversions: list[tuple[str, OverloadPlan, bool]] = []
+    conversions_to_structs: list[tuple[str, OverloadPlan]] = []
+    structs = set(known.structs.values())
     implicit: list[tuple[str, OverloadPlan]] = []
     operators: list[tuple[str, OverloadPlan]] = []
+    if not any(m.kind.value.endswith("constructor") for m in st.methods):
+        # no user-declared constructor: C++ gives it an implicit default one (value-initialized)
+        default, body = _implicit_default_ctor(st), f"*r = {cxx}();"
+        ctors += _variants(
+            config, default, known, lambda a: body, result=as_struct, shim_tag="_ctor"
+        )
     for m in st.methods:
         fn = m.function
         what = f"{st.qualified_name}::{fn.name}"
@@ -687,6 +730,13 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     and single.params[0].numba != name.numba_name
                 ):
                     implicit.append((single.params[0].numba, single))
+            elif m.kind is MethodKind.CONVERSION and _result_of(fn, known)[0] in structs:
+                target = _result_of(fn, known)  # spelled ``Target(value)``: a ctor of Target
+                body = lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});"  # noqa: E731
+                variant = _variants(
+                    config, fn, known, body, receiver=receiver, result=target, shim_tag="_conv"
+                )[0]
+                conversions_to_structs.append((target[0], variant))
             elif m.kind is MethodKind.CONVERSION:
                 target = _result_of(fn, known)
                 if target[0] not in BUILTINS.values():
@@ -776,8 +826,23 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
         # a builtin operator can never win over the struct's own (numba tries builtins first).
         conversions=tuple((t, o, explicit or has_operators) for t, o, explicit in conversions),
         implicit_from=tuple(implicit),
+        dependency=name.dependency,
     )
-    return binding, operators
+    return binding, operators, conversions_to_structs
+
+
+def _implicit_default_ctor(st: Struct) -> Function:
+    void = Type("void", "void", "void", kind="VOID")
+    return Function(
+        name=st.name,
+        qualified_name=f"{st.qualified_name}::{st.name}",
+        namespace=st.namespace,
+        return_type=void,
+        params=(),
+        exec_space=ExecSpace.HOST_DEVICE,
+        mangled_name=f"{st.qualified_name}::{st.name}()",
+        location=st.location,
+    )
 
 
 def _call_body(callee: str, args: list[str], fn: Function) -> str:
@@ -809,11 +874,17 @@ def _struct_order(structs: list[StructBinding]) -> list[StructBinding]:
 def _plan_structs(
     config: Config, names: dict[str, _StructName], known: KnownTypes, skipped: list[Skipped]
 ):
-    structs, operators = [], []
+    structs, operators, extra_ctors = [], [], {}
     for name in names.values():
-        binding, ops = _plan_struct(config, name, known, skipped)
+        binding, ops, to_structs = _plan_struct(config, name, known, skipped)
         structs.append(binding)
         operators += ops
+        for target, overload in to_structs:
+            extra_ctors.setdefault(target, []).append(overload)
+    structs = [
+        dataclasses.replace(s, ctors=s.ctors + tuple(extra_ctors.get(s.numba_name, ())))
+        for s in structs
+    ]
     return _struct_order(structs), operators
 
 

@@ -53,7 +53,8 @@ def _struct_type_line(st: StructBinding) -> str:
         f"({f.name!r}, {f.numba or 'None'}, {f.offset}, {f.size}), " for f in st.fields
     )
     extra = f", model={st.model}" if st.model else ""
-    return (
+    note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
+    return (note if st.dependency else "") + (
         f"{st.numba_name} = _struct_type({st.python_name!r}, {st.cxx_name!r}, {st.size}, "
         f"({fields}), parent={st.parent}{extra})\n"
     )
@@ -132,6 +133,8 @@ def python(plan: BindingPlan) -> str:
         )
     out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
     out += [_struct_type_line(st) for st in plan.structs]
+    shared = "".join(f"{st.cxx_name!r}: {st.numba_name}, " for st in plan.structs)
+    out.append(f"__numbast_structs__ = {{{shared}}}  # one Numba type per C++ struct\n")
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:

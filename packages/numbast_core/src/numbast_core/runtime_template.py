@@ -6,6 +6,7 @@
 import enum as _pyenum  # noqa: F401 (used by the enum classes below)
 import operator as _operator  # noqa: F401 (used by the operator rows below)
 import re as _re
+import sys as _sys
 import warnings as _warnings
 
 from llvmlite import ir as _ir
@@ -245,10 +246,21 @@ class _StructTypeMixin:
 
 
 def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None):
-    """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size)."""
+    """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
+
+    A C++ struct has one Numba type per process: when another generated module already made
+    one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused.
+    """
+    layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
+    for module in list(_sys.modules.values()):
+        shared = getattr(module, "__numbast_structs__", None)
+        ty = shared.get(cxx_name) if isinstance(shared, dict) else None
+        if ty is not None and getattr(ty, "_layout", None) == layout:
+            return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
     ty._implicit_from, ty._implicit_to, ty._setters, ty.cxx_name = {}, {}, {}, cxx_name
+    ty._layout = layout
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
         if offset > end:

@@ -1,0 +1,82 @@
+"""Structs declared outside the File List that the API uses ("dependencies"): cuda_fp8 takes
+``__half2`` and ``__nv_bfloat16_raw`` from cuda_fp16/cuda_bf16. They are bound (layout, fields,
+constructors), and a C++ struct has one Numba type per process, whichever module came first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+CONFIGS = HERE.parents[2] / "conformance" / "configs"
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory):
+    import numbast_core
+
+    out = tmp_path_factory.mktemp("dependencies")
+    return {
+        name: numbast_core.generate(numbast_core.load_config(CONFIGS / f"{name}.yml"), out)
+        for name in ("cuda_fp8", "cuda_fp16")
+    }
+
+
+def test_fp8_binds_the_structs_its_api_uses(modules):
+    plan = modules["cuda_fp8"].plan
+    dependencies = {s.cxx_name for s in plan.structs if s.dependency}
+    assert {"__half2", "__half_raw", "__half2_raw", "__nv_bfloat162", "__nv_bfloat16_raw",
+            "__nv_bfloat162_raw", "double4_16a", "double4_32a"} <= dependencies  # fmt: skip
+    # numba-cuda's own types stay theirs: float16/bfloat16 scalars, CUDA vector types
+    assert not dependencies & {"__half", "__nv_bfloat16", "float2", "float4", "double4"}
+    # no skipped rows about another header's members
+    assert not [s for s in plan.skipped if s.cxx_name.startswith("__half2")]
+    names = {f.cxx_name for f in plan.functions}
+    assert {"__nv_cvt_halfraw2_to_fp8x2", "__nv_cvt_fp8x2_to_halfraw2"} <= names
+    half2 = next(s for s in plan.structs if s.cxx_name == "__half2")
+    assert not half2.methods and not half2.conversions and half2.ctors
+
+
+@pytest.mark.parametrize("first", ["cuda_fp8", "cuda_fp16"])
+def test_one_numba_type_per_struct_across_modules(modules, first):
+    """Either import order: the fp16 module's ``__half2`` feeds the fp8 module's ctor."""
+    second = "cuda_fp16" if first == "cuda_fp8" else "cuda_fp8"
+    script = textwrap.dedent(
+        f"""
+        import sys, warnings
+        sys.path.insert(0, {str(HERE)!r})
+        import _codegen_helpers as helpers
+        from numba.cuda import types
+        mods = {{}}
+        mods[{first!r}] = helpers.import_module({str(modules[first].path)!r})
+        mods[{second!r}] = helpers.import_module({str(modules[second].path)!r})
+        fp8, fp16 = mods["cuda_fp8"], mods["cuda_fp16"]
+        assert fp8._type___half2 is fp16._type___half2
+        assert fp8._type___half2_raw is fp16._type___half2_raw
+        env = dict(vars(fp8), __half2=fp16.__half2, cvt=fp8.cvt_halfraw2_to_fp8x2)
+        env.update(raw=fp8.__half2_raw, sat=fp8.saturation_t.SATFINITE)
+        env.update(e4m3=fp8.fp8_interpretation_t.E4M3)
+        exec(
+            "from numba import cuda\\n"
+            "def f(a, b, out):\\n"
+            "    i = cuda.grid(1)\\n"
+            "    h = __half2(a[i], b[i]) + __half2(b[i], a[i])\\n"  # fp16's operator
+            "    out[i] = fp8x2_e4m3(h).__x\\n"  # fp8's ctor taking __half2
+            "    r = raw()\\n"  # fp8's implicit default ctor of a dependency, then a field
+            "    r.x = out[i]\\n"
+            "    out[i] += cvt(r, sat, e4m3)\\n",
+            env,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f16 = types.float16[:]
+            helpers.compile_and_link(env["f"], (f16, f16, types.uint16[:]), types.void)
+        print("shared and linked")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "shared and linked" in done.stdout, done.stderr[-3000:]
