@@ -88,6 +88,21 @@ def f(out):
         arr[i].add(float32(i + 1))
     out[10] = v.y
     out[11] = arr[0].total() + arr[1].total()
+    c = Acc()
+    if c.take() == 0:  # branches that rebind the variable: SSA versions of c and v
+        c.add(float32(2.0))
+        c[0] = float32(1.0)
+        v.x = float32(5.0)
+    else:
+        c = Acc(float32(3.0))
+        v = Vec()
+    out[12] = c.sum + c[0] + c.n + v.x
+    if c.take() == 0:
+        c = Acc()
+    else:
+        c.add(float32(4.0))
+        c[1] = float32(0.5)
+    out[13] = c.sum + c[1] + c.n
 """
 
 CXX_MUTATION = """
@@ -118,7 +133,14 @@ CXX_MUTATION = """
   for (int i = 0; i < 2; ++i) arr[i].add(float(i + 1));
   out[10] = v.y;
   out[11] = arr[0].total() + arr[1].total();
+  geo::Acc c;
+  if (c.take() == 0) { c.add(2.0f); c[0] = 1.0f; v.x = 5.0f; }
+  else { c = geo::Acc(3.0f); v = geo::Vec(); }
+  out[12] = c.sum + c[0] + c.n + v.x;
+  if (c.take() == 0) { c = geo::Acc(); }
+  else { c.add(4.0f); c[1] = 0.5f; }
+  out[13] = c.sum + c[1] + c.n;
 """
 
 # the C++ results, worked out by hand from the header (the GPU test checks them against C++)
-MUTATION_RESULTS = [3.0, 6.0, 6.0, 7.0, 38.0, 40.0, 10.5, 136.0, 17.0, 20.0, 96.0, 48.0]
+MUTATION_RESULTS = [3.0, 6.0, 6.0, 7.0, 38.0, 40.0, 10.5, 136.0, 17.0, 20.0, 96.0, 48.0, 10.0, 10.5]

@@ -379,6 +379,8 @@ class _StructWrites(_Rewrite):
     ``r = v.m(a)`` (non-const m) becomes ``t = <m>(v, a); r = t[0]; v = t[1]``. A struct read
     from an array (``a[i].m()``) is then stored back; a write to any other temporary
     (``f().x = e``, ``v.inner.m()``) would be lost, so it is refused with a clear error.
+    Numba put the copies that merge SSA versions (``v.2 = v``) after the last assignment of
+    ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
     """
 
     def __init__(self, state):
@@ -434,12 +436,15 @@ class _StructWrites(_Rewrite):
         )
 
     def apply(self):
-        block = self.block.copy()
+        block, merges = self.block.copy(), []
         block.clear()
         for inst in self.block.body:
             write = self._write(inst)
             if not write:
                 block.append(inst)
+                copy = isinstance(inst, _nir.Assign) and isinstance(inst.value, _nir.Var)
+                if copy and inst.value.unversioned_name == inst.target.unversioned_name:
+                    merges.append(inst)
                 continue
             function, receiver, args, argtypes, result, what = write
             loc, scope = inst.loc, receiver.scope
@@ -463,6 +468,11 @@ class _StructWrites(_Rewrite):
                     block.append(_nir.Assign(get, var, loc))
             if store is not None:
                 block.append(store)
+            block.body += [
+                _nir.Assign(receiver, m.target, loc)
+                for m in merges
+                if m.value.name == receiver.name
+            ]
         return block
 
 
