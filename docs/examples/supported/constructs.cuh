@@ -43,7 +43,7 @@ enum color { RED, GREEN = 5, BLUE };
 enum class level : short { LOW = -1, HIGH = 1 };
 // @construct count_t: typedef of a builtin or bound type
 typedef int count_t;
-// @construct vec: struct with public fields, constructors and const methods
+// @construct vec: struct with public fields, constructors and methods
 struct vec {
   float x, y;
   __device__ vec() : x(0), y(0) {}
@@ -55,6 +55,7 @@ struct vec {
   __device__ vec &operator+=(const vec &o) { x += o.x; y += o.y; return *this; }
   __device__ explicit operator float() const { return x; }
   __device__ float operator[](int i) const { return i ? y : x; }
+  __device__ float operator()(float t) const { return x * t; }
   __device__ ~vec() {}
   virtual __device__ void v() {}
  private:
@@ -62,9 +63,10 @@ struct vec {
 };
 // @construct vec::norm2: const method
 // @construct vec::unit: static method
-// @construct vec::scale: non-const method
+// @construct vec::scale: non-const method (updates the variable or array element it is called on)
 // @construct vec::operator-: member operator with a Python equivalent (-, +=, ...)
-// @construct vec::operator[]: operator with no Python equivalent ([], (), ...)
+// @construct vec::operator[]: operator[] as v[i] (and v[i] = x for a non-const T& operator[])
+// @construct vec::operator(): operator with no Python equivalent ((), ->, ...)
 // @construct vec::operator float: conversion operator to a builtin type
 // @construct vec::~vec: destructor
 // @construct vec::v: virtual method

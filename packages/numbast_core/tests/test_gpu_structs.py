@@ -167,3 +167,55 @@ def test_layout_equals_cxx_sizeof_offsetof(cupy, module):
             index = model._fields.index(field)
             ours.append(data.get_element_offset(context.target_data, index))
     assert ours == [int(x) for x in native]
+
+
+def test_mutations_equal_native_cxx(cupy, module):
+    """Non-const methods, operator[] reads/writes, array elements: Numba equals CUDA C++."""
+    from numba import cuda
+
+    n = len(_struct_helpers.MUTATION_RESULTS)
+    expected = _native(cupy, _struct_helpers.CXX_MUTATION, n)
+    np.testing.assert_array_equal(expected, _struct_helpers.MUTATION_RESULTS)
+    env = dict(vars(module))
+    exec("from numba import cuda\nfrom numba.cuda import float32, int32\n"
+         + _struct_helpers.NUMBA_MUTATION, env)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kernel = cuda.jit(env["f"])
+        out = cuda.to_device(np.zeros(n, dtype=np.float64))
+        kernel[1, 1](out)
+    np.testing.assert_array_equal(out.copy_to_host(), expected)
+
+
+def test_array_element_receivers_equal_native_cxx(cupy, module):
+    """``arr[i].m()``, ``arr[i].x = e``, ``arr[i][j] = e`` with indices known only at run time."""
+    from numba import cuda
+
+    cxx = """
+  geo::Acc arr[4];
+  for (int i = 0; i < 4; ++i) {
+    arr[i] = geo::Acc(float(i));
+    arr[i].add(float(i), 2);
+    arr[i].n = arr[i].take(i) + 1;
+    arr[i][i] = 0.25f * i;
+    out[i] = arr[i].total();
+  }
+"""
+    expected = _native(cupy, cxx, 4)
+    source = """
+def f(n, out):
+    arr = cuda.local.array(4, _type_Acc)
+    for i in range(n):
+        arr[i] = Acc(float32(i))
+        arr[i].add(float32(i), 2)
+        arr[i].n = arr[i].take(i) + 1
+        arr[i][i] = float32(0.25) * float32(i)
+        out[i] = arr[i].total()
+"""
+    env = dict(vars(module))
+    exec("from numba import cuda\nfrom numba.cuda import float32, int32\n" + source, env)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = cuda.to_device(np.zeros(4, dtype=np.float64))
+        cuda.jit(env["f"])[1, 1](np.int32(4), out)
+    np.testing.assert_array_equal(out.copy_to_host(), expected)

@@ -1,4 +1,5 @@
-"""No hijack: importing the generated cuda_fp16, cuda_bf16 and cuda_fp8 modules (global registry,
+"""No hijack: importing the generated cuda_fp16, cuda_bf16 and cuda_fp8 modules and the struct
+test module (its operator[] reads/writes and the struct-write rewrite) (global registry,
 or separate registries + install()) changes neither the typing nor the PTX of code that uses only
 builtin types. The battery itself: _no_hijack_battery.py (one fresh process per run)."""
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _struct_helpers
 import pytest
 import yaml
 
@@ -19,7 +21,7 @@ MODULES = ("cuda_fp16", "cuda_bf16", "cuda_fp8")
 
 @pytest.fixture(scope="module")
 def real_modules(tmp_path_factory):
-    """{"global": [paths], "separate": [paths]}: the three real-header modules, both modes."""
+    """{"global": [paths], "separate": [paths]}: the real-header and struct modules, both modes."""
     import numbast_core
 
     out = tmp_path_factory.mktemp("real")
@@ -32,6 +34,9 @@ def real_modules(tmp_path_factory):
         mapping["Output Name"] = f"{name}_separate.py"
         config = numbast_core.Config.from_dict(mapping, path.parent)
         paths["separate"].append(numbast_core.generate(config, out).path)
+    structs = _struct_helpers.generate_all(out)
+    paths["global"].append(structs["nbt_structs_bindings"].path)
+    paths["separate"].append(structs["nbt_structs_separate"].path)
     return paths
 
 

@@ -49,7 +49,9 @@ class _Call:
     label: str  # Python spelling, for reports
     overload: OverloadPlan
     callee: str  # expression evaluated in the module namespace ("" for operators)
-    form: str  # how a kernel calls it: "call", "method:<name>", "op:<symbol>", "iop:<symbol>"
+    # how a kernel calls it: "call", "method:<name>", "op:<symbol>", "iop:<symbol>", "index",
+    # "setitem"
+    form: str
 
 
 PYTHON_OPERATORS = {
@@ -74,9 +76,12 @@ def calls_of(plan: BindingPlan) -> list[_Call]:
             calls += [_Call(label, o, "", f"method:{name}") for o in overloads]
         for target, o, _ in st.conversions:
             calls.append(_Call(f"{target}({st.python_name})", o, target, "call"))
+        calls += [_Call(f"{st.python_name}[] =", o, "", "setitem") for o in st.item_setters]
     for op in plan.operators:
         name = op.operator.split(".")[1]
-        if name.startswith("i") and name[1:] in PYTHON_OPERATORS:
+        if name == "getitem":
+            form = "index"
+        elif name.startswith("i") and name[1:] in PYTHON_OPERATORS:
             form = f"iop:{PYTHON_OPERATORS[name[1:]]}"
         else:
             form = f"op:{PYTHON_OPERATORS[name]}"
@@ -88,6 +93,8 @@ def _expression(call: _Call, fn: str, args: list[str]) -> str:
     kind, _, detail = call.form.partition(":")
     if kind == "method":
         return f"{args[0]}.{detail}({', '.join(args[1:])})"
+    if kind == "index":
+        return f"{args[0]}[{args[1]}]"
     if kind == "op":
         return f"{detail}{args[0]}" if len(args) == 1 else f"{args[0]} {detail} {args[1]}"
     return f"{fn}({', '.join(args)})"
@@ -121,9 +128,14 @@ def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
         if call.callee:
             env[f"f{i}"] = eval(call.callee, namespace)
         params = [eval(param_expression(p), namespace) for p in call.overload.params]
-        result = module._result_type(eval(call.overload.result or "None", namespace), params)
+        returned = params[1:] if call.form.startswith("method:") else params  # not the receiver
+        result = module._result_type(eval(call.overload.result or "None", namespace), returned)
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
-        if call.form.startswith("iop:"):
+        if call.form == "setitem":
+            body.append(f"    {args[0]}[{args[1]}] = {args[2]}\n    o{i}[0] = {args[0]}")
+            params_decl.append(f"o{i}")
+            argtypes.append(types.CPointer(result))
+        elif call.form.startswith("iop:"):
             body.append(f"    {args[0]} {call.form[4:]}= {args[1]}\n    o{i}[0] = {args[0]}")
             params_decl.append(f"o{i}")
             argtypes.append(types.CPointer(result))

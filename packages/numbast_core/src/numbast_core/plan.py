@@ -39,7 +39,7 @@ RESERVED_NAMES = frozenset(
 class ParamPlan:
     name: str  # C++ parameter name, or a synthetic "arg<i>"
     cxx_type: str  # as declared
-    mode: str  # "in" (by value), "ptr" (pointer intent), "out" (out_return)
+    mode: str  # "in" (by value), "ptr" (pointer intent), "out" (out_return), "inout" (see below)
     numba: str  # Numba type expression of the value (pointee for "ptr"/"out")
     enum: str | None = None  # Python enum name when the parameter is a bound enum
 
@@ -96,10 +96,14 @@ class StructBinding:
     model: str | None  # data model class expression when overridden
     fields: tuple[FieldPlan, ...]
     ctors: tuple[OverloadPlan, ...]
+    # a non-const method's receiver has mode "inout": the shim updates it and the runtime
+    # stores it back into the caller's variable (or array element)
     methods: tuple[tuple[str, tuple[OverloadPlan, ...]], ...]
     statics: tuple[tuple[str, tuple[OverloadPlan, ...]], ...]
     conversions: tuple[tuple[str, OverloadPlan, bool], ...]  # (target type, shim, explicit)
     implicit_from: tuple[tuple[str, OverloadPlan], ...]  # converting ctors usable implicitly
+    # `v[i] = x` through a non-const `T& operator[]`: (self, index, value) -> updated self
+    item_setters: tuple[OverloadPlan, ...] = ()
     # declared in a header outside the File List, used by this one's API: layout, fields and
     # constructors only (its own header's bindings bring the rest)
     dependency: bool = False
@@ -170,6 +174,7 @@ class BindingPlan:
             members = [("constructor", o) for o in st.ctors]
             members += [("method", o) for _, ovs in st.methods + st.statics for o in ovs]
             members += [("conversion", o) for _, o, _ in st.conversions]
+            members += [("operator", o) for o in st.item_setters]
             rows += [PlanRow(k, o.cxx_signature, st.python_name, "bound", "") for k, o in members]
         for op in self.operators:
             rows += [
@@ -678,6 +683,9 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
     st, cxx = name.struct, "::" + name.struct.qualified_name
     fields = _plan_fields(st, known, skipped)
     receiver = (ParamPlan("self", st.qualified_name, "in", name.numba_name), f"{cxx} const* self")
+    # a non-const member called on the shim's own copy of the receiver
+    copy = (receiver[0], f"{cxx}* self")
+    updated = (ParamPlan("self", st.qualified_name, "inout", name.numba_name), f"{cxx}* self")
     as_struct = (name.numba_name, [f"{cxx}* r"])
     ctors: list[OverloadPlan] = []
     methods: dict[str, list[OverloadPlan]] = {}
@@ -687,6 +695,7 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
     structs = set(known.structs.values())
     implicit: list[tuple[str, OverloadPlan]] = []
     operators: list[tuple[str, OverloadPlan]] = []
+    item_setters: list[OverloadPlan] = []
     if not any(m.kind.value.endswith("constructor") for m in st.methods):
         # no user-declared constructor: C++ gives it an implicit default one (value-initialized)
         default, body = _implicit_default_ctor(st), f"*r = {cxx}();"
@@ -753,6 +762,23 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     result=target,
                 )[0]
                 conversions.append((target[0], variant, m.is_explicit))
+            elif m.kind is MethodKind.OPERATOR and fn.operator == "[]" and len(fn.params) == 1:
+                reads = _variants(
+                    config,
+                    fn,
+                    known,
+                    lambda a: f"*r = ({a[0]})[{a[1]}];",
+                    receiver=receiver if m.is_const else copy,
+                )
+                operators += [("operator.getitem", v) for v in reads]
+                ret = fn.return_type
+                if (
+                    not m.is_const
+                    and ret.is_lvalue_ref
+                    and ret.pointee
+                    and not ret.pointee.is_const
+                ):
+                    item_setters.append(_item_setter(config, fn, known, cxx, name, reads[0]))
             elif m.kind is MethodKind.OPERATOR:
                 mapped = _operator_key(fn.operator or "", len(fn.params) + 1)
                 if mapped is None:
@@ -768,7 +794,7 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     fn,
                     known,
                     _operator_body(fn.operator, kind),
-                    receiver=(receiver[0], receiver[1]),
+                    receiver=receiver if m.is_const else copy,
                     result=result,
                 ):
                     operators.append((key, v))
@@ -783,21 +809,30 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                         shim_tag="_static",
                     )
                 )
-            elif not m.is_const:
-                raise _Skip(
-                    "non-const method: it would mutate a copy of the receiver (not supported yet)"
-                )
             else:
-                statics_or_methods = methods.setdefault(_attribute_name(fn.name), [])
-                statics_or_methods.extend(
-                    _variants(
-                        config,
-                        fn,
-                        known,
-                        lambda a, fn=fn: _call_body(f"(*self).{fn.name}", a[1:], fn),
-                        receiver=receiver,
-                    )
+                variants = _variants(
+                    config,
+                    fn,
+                    known,
+                    lambda a, fn=fn: _call_body(f"(*self).{fn.name}", a[1:], fn),
+                    receiver=receiver if m.is_const else updated,
                 )
+                if not m.is_const and any(p.mode == "out" for p in variants[0].params):
+                    raise _Skip("non-const method with an out_return parameter")
+                overloads = methods.setdefault(_attribute_name(fn.name), [])
+                taken_signatures = {_python_signature(o)[1:] for o in overloads}
+                for v in variants:
+                    if _python_signature(v)[1:] in taken_signatures:
+                        skipped.append(
+                            Skipped(
+                                "member",
+                                v.cxx_signature,
+                                "same Numba signature as an earlier overload",
+                                str(fn.location),
+                            )
+                        )
+                    else:
+                        overloads.append(v)
         except (_Skip, Unmapped) as err:
             reason = str(err) if isinstance(err, _Skip) else f"type {err} has no Numba mapping"
             skipped.append(Skipped("member", what, reason, str(fn.location)))
@@ -826,6 +861,7 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
         # a builtin operator can never win over the struct's own (numba tries builtins first).
         conversions=tuple((t, o, explicit or has_operators) for t, o, explicit in conversions),
         implicit_from=tuple(implicit),
+        item_setters=tuple(item_setters),
         dependency=name.dependency,
     )
     return binding, operators, conversions_to_structs
@@ -842,6 +878,23 @@ def _implicit_default_ctor(st: Struct) -> Function:
         exec_space=ExecSpace.HOST_DEVICE,
         mangled_name=f"{st.qualified_name}::{st.name}()",
         location=st.location,
+    )
+
+
+def _item_setter(config, fn, known, cxx, name, read: OverloadPlan) -> OverloadPlan:
+    """`v[i] = x` through `T& operator[](I)`: returns the updated copy of the receiver."""
+    _, index_decl, index_use = _plan_param(config, fn, 0, known)
+    value = _drop_const(glue_spelling(fn.return_type))
+    shim = shim_name(fn.mangled_name + "_set", module=config.output_name)
+    params = f"{cxx}* r, {cxx} const* self, {index_decl}, {value} const* value"
+    body = f"*r = *self; (*r)[{index_use}] = *value;"
+    return OverloadPlan(
+        shim,
+        fn.qualified_name,
+        read.cxx_signature,
+        name.numba_name,
+        (*read.params, ParamPlan("value", value, "in", read.result or "")),
+        f'extern "C" __device__ void {shim}({params}) {{ {body} }}',
     )
 
 

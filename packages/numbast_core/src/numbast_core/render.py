@@ -23,6 +23,8 @@ def param_expression(p: ParamPlan) -> str:
         return f"_ptr({p.numba})"
     if p.mode == "out":
         return f"_out({p.numba})"
+    if p.mode == "inout":
+        return f"_inout({p.numba})"
     if p.enum is not None:
         return f"_enum({p.enum}, {p.numba})"
     return f"_in({p.numba})"
@@ -40,6 +42,7 @@ def all_overloads(plan: BindingPlan) -> list[OverloadPlan]:
         found += st.ctors
         found += [o for _, ovs in st.methods + st.statics for o in ovs]
         found += [o for _, o, _ in st.conversions]
+        found += st.item_setters
     found += [o for op in plan.operators for o in op.overloads]
     return found
 
@@ -79,10 +82,11 @@ def _struct_block(st: StructBinding) -> str:
     implicit = "".join(
         f"    ({source}, {_overload_row(o).strip()[:-1]}),\n" for source, o in st.implicit_from
     )
+    setitem = f"  setitem=[\n{_rows(st.item_setters)}  ],\n" if st.item_setters else ""
     out.append(
         f"_bind_struct(_registries, _glue, {st.numba_name}, {st.python_name},\n"
         f"  statics=[\n{statics}  ],\n  methods=[\n{methods}  ],\n"
-        f"  conversions=[\n{conversions}  ],\n  implicit=[\n{implicit}  ],\n)\n"
+        f"  conversions=[\n{conversions}  ],\n  implicit=[\n{implicit}  ],\n{setitem})\n"
     )
     return "".join(out)
 

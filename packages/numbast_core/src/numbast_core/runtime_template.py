@@ -4,7 +4,7 @@
 # linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
 import enum as _pyenum  # noqa: F401 (used by the enum classes below)
-import operator as _operator  # noqa: F401 (used by the operator rows below)
+import operator as _operator
 import re as _re
 import sys as _sys
 import warnings as _warnings
@@ -46,6 +46,9 @@ class _Glue:
         self.prelude, self.shims, self.arch = prelude, dict(shims), arch
         self.include_dirs, self.setup, self.teardown = tuple(include_dirs), setup, teardown
         self._compiled = {}  # (arch, nvrtc version) -> (LTOIR or None, {shim: error})
+        # symbols unique to this glue: kernels may link the glue of several modules that bind
+        # the same C++ entity (they share its struct types)
+        self.suffix = f"_{id(self):x}"
 
     def _cc(self):
         digits = _re.fullmatch(r"sm_(\d+)(a?)", self.arch)
@@ -58,7 +61,7 @@ class _Glue:
         lines, owner = self.prelude.splitlines(), {}
         for name in names:
             owner[len(lines) + 1] = name
-            lines.append(self.shims[name])
+            lines.append(self.shims[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
         extra = _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS
         if self.include_dirs:
             _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = ":".join(self.include_dirs)
@@ -132,6 +135,10 @@ def _out(ty):
     return ("out", None, ty)
 
 
+def _inout(ty):
+    return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
+
+
 def _enum(cls, underlying):
     return ("in", types.IntEnumMember(cls, types.int64), underlying)
 
@@ -151,12 +158,12 @@ def _load(context, builder, ty, slot):
 
 
 def _call(context, builder, glue, row, args, argtypes):
-    """Call a shim; returns the C++ result (if any) followed by the out_return values."""
+    """Call a shim; returns the C++ result (if any), the out_return values, the updated receiver."""
     shim, what, ret, params, cooperative = row
     library = context.active_code_library
     library.add_linking_file(glue.linkable(shim, what))
     library.use_cooperative |= cooperative
-    pointers, outs, supplied = [], [], iter(zip(args, argtypes))
+    pointers, outs, updated, supplied = [], [], [], iter(zip(args, argtypes))
     for mode, _, slot_type in params:
         if mode == "out":
             outs.append((slot_type, _slot(context, builder, slot_type)))
@@ -171,21 +178,29 @@ def _call(context, builder, glue, row, args, argtypes):
             context, builder, context.cast(builder, value, value_type, slot_type), slot_type, slot
         )
         pointers.append(slot)
+        if mode == "inout":
+            updated.append((slot_type, slot))
     results = [] if ret is None else [(ret, _slot(context, builder, ret))]
     pointers = [p for _, p in results] + pointers
     fnty = _ir.FunctionType(_ir.VoidType(), [p.type for p in pointers])
-    builder.call(_cgutils.get_or_insert_function(builder.module, fnty, shim), pointers)
-    return [_load(context, builder, ty, p) for ty, p in results + outs]
+    symbol = shim + glue.suffix
+    builder.call(_cgutils.get_or_insert_function(builder.module, fnty, symbol), pointers)
+    return [_load(context, builder, ty, p) for ty, p in results + outs + updated]
+
+
+def _pack(context, builder, ty, values):
+    if not values:
+        return context.get_dummy_value()
+    return values[0] if len(values) == 1 else context.make_tuple(builder, ty, values)
 
 
 def _lowering(glue, row):
     def lower(context, builder, sig, args):
         values = _call(context, builder, glue, row, args, sig.args)
-        if not values:
-            return context.get_dummy_value()
-        if len(values) == 1:
-            return values[0]
-        return context.make_tuple(builder, sig.return_type, values)
+        if row[3] and row[3][0][0] == "inout":  # (the method's result, the updated receiver)
+            result = _pack(context, builder, sig.return_type[0], values[:-1])
+            return context.make_tuple(builder, sig.return_type, [result, values[-1]])
+        return _pack(context, builder, sig.return_type, values)
 
     return lower
 
@@ -193,16 +208,14 @@ def _lowering(glue, row):
 def _result_type(ret, params):
     outs = [slot for mode, _, slot in params if mode == "out"]
     values = ([] if ret is None else [ret]) + outs
-    if not values:
-        return types.void
-    return values[0] if len(values) == 1 else types.Tuple(values)
+    result = types.void if not values else values[0] if len(values) == 1 else types.Tuple(values)
+    return types.Tuple((result, params[0][2])) if params and params[0][0] == "inout" else result
 
 
 def _case(row, recvr=None):
     _, _, ret, params, _ = row
+    params = params[1:] if recvr is not None else params  # a method's receiver is bound to it
     args = [t for m, t, _ in params if m != "out"]
-    if recvr is not None:
-        args = args[1:]  # a method's receiver is its bound instance, not an argument
     return _signature(_result_type(ret, params), *args, recvr=recvr)
 
 
@@ -282,16 +295,27 @@ def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None):
     return ty
 
 
-def _bind_struct(registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=()):
-    """Fields, const methods, static methods and conversions of a struct type."""
+def _bind_struct(
+    registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=(), setitem=()
+):
+    """Fields, methods, static methods, conversions and item writes of a struct type."""
     bound_methods = {}
     for name, rows in methods:
         key = f"{ty.cxx_name}.{name}"
         cases = [_case(row, recvr=ty) for row in rows]
+        mutating = [row for row in rows if row[3][0][0] == "inout"]
         for row, case in zip(rows, cases):
-            registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
+            if row not in mutating:  # a non-const method is only called through _StructWrites
+                registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
         bound_methods[name] = type(
-            f"_Method_{name}", (_ConcreteTemplate,), {"key": key, "cases": cases}
+            f"_Method_{name}",
+            (_ConcreteTemplate,),
+            {
+                "key": key,
+                "cases": cases,
+                "mutating": {c.args for r, c in zip(rows, cases) if r in mutating},
+                "mutator": _function(registries, glue, key, key, mutating) if mutating else None,
+            },
         )
 
     class Attributes(_AttributeTemplate):
@@ -311,6 +335,18 @@ def _bind_struct(registries, glue, ty, handle, statics=(), methods=(), conversio
         setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
         registries.target.lower(setter, ty, field_type)(_field_setter(field))
         ty._setters[field] = setter
+    if setitem:
+        ty._setters["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
+
+        class SetItem(_ConcreteTemplate):  # typing only: _StructWrites rewrites every v[i] = x
+            key = _operator.setitem
+
+            def apply(self, args, kws):
+                return self._select(self.cases, args, kws) if args and args[0] == ty else None
+
+        SetItem.cases = [_signature(types.none, *c.args) for c in map(_case, setitem)]
+
+        registries.typing.register_global(_operator.setitem, types.Function(SetItem))
     static_types = {}
     for name, stub in statics:
         setattr(handle, name, stub)
@@ -351,55 +387,113 @@ def _field_setter(field):
     return set_field
 
 
-class _FieldWrites(_Rewrite):
-    """After typing, ``v.x = e`` on a bound struct becomes ``v = <set x>(v, e)``.
+class _StructWrites(_Rewrite):
+    """After typing, a write to a bound struct rebinds the variable that holds it.
 
-    Numba hands struct *values* to setattr, so an in-place store would change a copy; rebinding
-    the variable gives C++ value semantics. A write through a temporary (``a[i].x = e``,
-    ``v.inner.x = e``) would be lost, so it is refused with a clear error.
+    Numba hands struct *values* to lowerings, so an in-place store would change a copy. Instead
+    ``v.x = e`` becomes ``v = <set x>(v, e)``, ``v[i] = e`` becomes ``v = <set []>(v, i, e)`` and
+    ``r = v.m(a)`` (non-const m) becomes ``t = <m>(v, a); r = t[0]; v = t[1]``. A struct read
+    from an array (``a[i].m()``) is then stored back; a write to any other temporary
+    (``f().x = e``, ``v.inner.m()``) would be lost, so it is refused with a clear error.
+    Numba put the copies that merge SSA versions (``v.2 = v``) after the last assignment of
+    ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
     """
 
     def __init__(self, state):
         self.state = state
 
     def match(self, func_ir, block, typemap, calltypes):
-        self.block, self.typemap, self.calltypes = block, typemap, calltypes
-        return any(self._setter(inst) is not None for inst in block.body)
+        self.ir, self.block, self.typemap, self.calltypes = func_ir, block, typemap, calltypes
+        return any(self._write(inst) for inst in block.body)
 
-    def _setter(self, inst):
-        if not isinstance(inst, _nir.SetAttr):
+    def _write(self, inst):
+        """(function, receiver, arguments, their types, result or None, what) of a write."""
+        if isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
+            name = getattr(inst, "attr", "[]")
+            setter = getattr(self.typemap.get(inst.target.name), "_setters", {}).get(name)
+            if setter is None:
+                return None
+            what, args = f"assign field {name!r}", [inst.value]
+            if name == "[]":
+                what, args = (
+                    "assign an item",
+                    [getattr(inst, "index_var", None) or inst.index, *args],
+                )
+            return setter, inst.target, args, [self.typemap[a.name] for a in args], None, what
+        call = inst.value if isinstance(inst, _nir.Assign) else None
+        if isinstance(call, _nir.Expr) and call.op == "call":
+            method = getattr(self.typemap.get(call.func.name), "template", None)
+            if getattr(method, "mutator", None) and self.calltypes[call].args in method.mutating:
+                bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
+                what = f"call non-const method {bound.attr!r}"
+                return method.mutator, bound.value, call.args, self.calltypes[call].args, inst, what
+        return None
+
+    def _store_back(self, var, what, loc):
+        """``a[i] = var`` when ``var`` was read from an array; None for a named variable."""
+        if not var.name.startswith("$"):
             return None
-        return getattr(self.typemap.get(inst.target.name), "_setters", {}).get(inst.attr)
+        source = self.ir.get_definition(var)
+        if getattr(source, "op", None) in ("getitem", "static_getitem"):
+            index = source.index if source.op == "getitem" else source.index_var
+            try:
+                names = (source.value.name, index.name, var.name)
+                sig = self.state.typingctx.resolve_setitem(*(self.typemap[n] for n in names))
+            except Exception:  # not writable (tuple, read-only array, ...): refused below
+                sig = None
+            if sig is not None:
+                store = _nir.SetItem(source.value, index, var, loc)
+                self.calltypes[store] = sig
+                return store
+        raise _NumbaError(
+            f"cannot {what} of a temporary struct value (it would change a copy): assign the "
+            "struct to a variable, change it there and store it back",
+            loc=loc,
+        )
 
     def apply(self):
-        block = self.block.copy()
+        block, merges = self.block.copy(), []
         block.clear()
         for inst in self.block.body:
-            setter = self._setter(inst)
-            if setter is None:
+            write = self._write(inst)
+            if not write:
                 block.append(inst)
+                copy = isinstance(inst, _nir.Assign) and isinstance(inst.value, _nir.Var)
+                if copy and inst.value.unversioned_name == inst.target.unversioned_name:
+                    merges.append(inst)
                 continue
-            if inst.target.name.startswith("$"):
-                raise _NumbaError(
-                    f"cannot assign field {inst.attr!r} of a temporary struct value (it would "
-                    "change a copy): assign the struct to a variable, set the field, store it back",
-                    loc=inst.loc,
-                )
-            ty = self.typemap[inst.target.name]
-            function = _nir.Var(inst.target.scope, f"$numbast_set_{inst.attr}_{id(inst)}", inst.loc)
-            self.typemap[function.name] = setter._numba_type
-            block.append(_nir.Assign(_nir.Global("setter", setter, inst.loc), function, inst.loc))
-            call = _nir.Expr.call(function, (inst.target, inst.value), (), inst.loc)
-            self.calltypes.pop(inst, None)
-            self.calltypes[call] = setter._numba_type.get_call_type(
-                self.state.typingctx, (ty, self.typemap[inst.value.name]), {}
+            function, receiver, args, argtypes, result, what = write
+            loc, scope = inst.loc, receiver.scope
+            store = self._store_back(receiver, what, loc)
+            fn = _nir.Var(scope, f"$numbast_write_{id(inst)}", loc)
+            self.typemap[fn.name] = function._numba_type
+            block.append(_nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc))
+            call = _nir.Expr.call(fn, (receiver, *args), (), loc)
+            self.calltypes.pop(inst if result is None else inst.value, None)
+            self.calltypes[call] = function._numba_type.get_call_type(
+                self.state.typingctx, (self.typemap[receiver.name], *argtypes), {}
             )
-            block.append(_nir.Assign(call, inst.target, inst.loc))
+            if result is None:
+                block.append(_nir.Assign(call, receiver, loc))
+            else:  # (the method's result, the updated receiver)
+                both = _nir.Var(scope, f"$numbast_both_{id(inst)}", loc)
+                self.typemap[both.name] = self.calltypes[call].return_type
+                block.append(_nir.Assign(call, both, loc))
+                for i, var in enumerate((result.target, receiver)):
+                    get = _nir.Expr.static_getitem(both, i, None, loc)
+                    block.append(_nir.Assign(get, var, loc))
+            if store is not None:
+                block.append(store)
+            block.body += [
+                _nir.Assign(receiver, m.target, loc)
+                for m in merges
+                if m.value.name == receiver.name
+            ]
         return block
 
 
-if not any(r.__name__ == "_FieldWrites" for r in _rewrite_registry.rewrites["after-inference"]):
-    _rewrite_registry.register("after-inference")(_FieldWrites)
+if not any(r.__name__ == "_StructWrites" for r in _rewrite_registry.rewrites["after-inference"]):
+    _rewrite_registry.register("after-inference")(_StructWrites)
 
 
 def _dummy_getter(context, builder, ty, value):

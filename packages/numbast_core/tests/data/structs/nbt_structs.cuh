@@ -31,10 +31,32 @@ struct Vec {
   __device__ Vec operator-() const { return Vec(-x, -y); }
   __device__ Vec &operator+=(const Vec &o) { x += o.x; y += o.y; return *this; }
   __device__ bool operator==(const Vec &o) const { return x == o.x && y == o.y; }
-  // no Python equivalent
+  // read-only indexing: v[i]
   __device__ float operator[](int i) const { return i == 0 ? x : y; }
+  // no Python equivalent
   __device__ Vec &operator=(const Vec &o) = default;
 };
+
+// mutating methods (void, returning a value, returning *this), overloads, default arguments,
+// const and non-const operator[]
+struct Acc {
+  float v[4];
+  float sum;
+  int n;
+  __device__ Acc() : v{0.0f, 0.0f, 0.0f, 0.0f}, sum(0.0f), n(0) {}
+  __device__ Acc(float a) : v{a, a + 1.0f, a + 2.0f, a + 3.0f}, sum(0.0f), n(0) {}
+  __device__ void add(float x) { sum += x; ++n; }
+  __device__ void add(float x, int times, float scale = 0.5f) {
+    for (int i = 0; i < times; ++i) add(x * scale);
+  }
+  __device__ int take(int by = 1) { int old = n; n += by; return old; }
+  __device__ Acc &push(float x) { add(x); return *this; }
+  __device__ float total() const { return v[0] + v[1] + v[2] + v[3] + sum + n; }
+  __device__ const float &operator[](int i) const { return v[i & 3]; }
+  __device__ float &operator[](int i) { return v[i & 3]; }
+};
+
+__device__ inline Acc make_acc(float a) { return Acc(a); }
 
 // free operators
 __device__ inline Vec operator+(const Vec &a, const Vec &b) { return Vec(a.x + b.x, a.y + b.y); }
