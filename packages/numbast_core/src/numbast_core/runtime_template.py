@@ -32,7 +32,7 @@ from numba.cuda.typing.templates import Registry as _TypingRegistry
 from numba.cuda.typing.templates import builtin_registry as _builtin_typing_registry
 from numba.cuda.vector_types import vector_types as _vector_types  # noqa: F401 (used by rows)
 
-_SLOT_ALIGN = 16  # argument/result slots: enough for every CUDA vector type
+_SLOT_ALIGN = 32  # argument/result slots: enough for every CUDA type (double4_32a: 32)
 
 
 class GlueCompileError(_NumbaError):
