@@ -80,3 +80,37 @@ def test_one_numba_type_per_struct_across_modules(modules, first):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "shared and linked" in done.stdout, done.stderr[-3000:]
+
+
+def test_conversions_to_cuda_vector_types_use_numba_cudas_constructor(modules):
+    """`operator float2()` of __nv_fp8x2_e4m3 is spelled float32x2(v); float32x2(x, y) and
+    float32x2(f32x2) keep numba-cuda's own meaning."""
+    plan = modules["cuda_fp8"].plan
+    vector = {op.operator for op in plan.operators if op.operator.startswith("vector.")}
+    assert vector == {"vector.float32x2", "vector.float32x4"}
+    script = textwrap.dedent(
+        f"""
+        import sys, warnings
+        sys.path.insert(0, {str(HERE)!r})
+        import _codegen_helpers as helpers
+        from numba import cuda
+        from numba.cuda import types
+        fp8 = helpers.import_module({str(modules["cuda_fp8"].path)!r})
+        env = dict(vars(fp8), cuda=cuda)
+        exec(
+            "def f(a, out):\\n"
+            "    i = cuda.grid(1)\\n"
+            "    v = cuda.float32x2(fp8x2_e4m3(cuda.float32x2(a[i], a[i] * 2)))\\n"
+            "    w = cuda.float32x2(v)\\n"
+            "    out[i] = v.x + w.y\\n",
+            env,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cres = helpers.compile_and_link(env["f"], (types.float32[:],) * 2, types.void)
+        assert "cv6float2Ev_conv" in cres.library.get_llvm_str()
+        print("converted")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "converted" in done.stdout, done.stderr[-3000:]

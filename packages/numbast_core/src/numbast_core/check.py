@@ -78,7 +78,11 @@ def calls_of(plan: BindingPlan) -> list[_Call]:
             calls.append(_Call(f"{target}({st.python_name})", o, target, "call"))
         calls += [_Call(f"{st.python_name}[] =", o, "", "setitem") for o in st.item_setters]
     for op in plan.operators:
-        name = op.operator.split(".")[1]
+        kind, name = op.operator.split(".")
+        if kind == "vector":  # numba-cuda's vector constructor, e.g. float32x2(v)
+            callee = f'_vector_types["{name}"].user_facing_object'
+            calls += [_Call(f"{name}()", o, callee, "call") for o in op.overloads]
+            continue
         if name == "getitem":
             form = "index"
         elif name.startswith("i") and name[1:] in PYTHON_OPERATORS:

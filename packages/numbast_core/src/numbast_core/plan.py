@@ -746,6 +746,14 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     config, fn, known, body, receiver=receiver, result=target, shim_tag="_conv"
                 )[0]
                 conversions_to_structs.append((target[0], variant))
+            elif m.kind is MethodKind.CONVERSION and vector_type(_result_of(fn, known)[1][0][:-3]):
+                # to a CUDA vector type: spelled with numba-cuda's constructor, float32x2(v)
+                target = _result_of(fn, known)
+                body = lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});"  # noqa: E731
+                variant = _variants(
+                    config, fn, known, body, receiver=receiver, result=target, shim_tag="_conv"
+                )[0]
+                operators.append((f"vector.{target[0].split(chr(34))[1]}", variant))
             elif m.kind is MethodKind.CONVERSION:
                 target = _result_of(fn, known)
                 if target[0] not in BUILTINS.values():

@@ -51,6 +51,15 @@ def _rows(overloads, indent: int = 4) -> str:
     return "".join(" " * indent + _overload_row(o).lstrip() for o in overloads)
 
 
+def _operator_key(operator: str) -> str:
+    """``operator.add`` -> ``_operator.add``; ``vector.float32x2`` -> its constructor (a
+    conversion operator to a CUDA vector type is spelled ``float32x2(value)``)."""
+    kind, name = operator.split(".")
+    if kind == "vector":
+        return f'_vector_types["{name}"].user_facing_object'
+    return f"_operator.{name}"
+
+
 def _struct_type_line(st: StructBinding) -> str:
     fields = "".join(
         f"({f.name!r}, {f.numba or 'None'}, {f.offset}, {f.size}), " for f in st.fields
@@ -144,7 +153,7 @@ def python(plan: BindingPlan) -> str:
     if plan.operators:
         owned = "".join(f"{st.numba_name}, " for st in plan.structs)
         rows = "".join(
-            f"    (_operator.{op.operator.split('.')[1]}, [\n{_rows(op.overloads, 8)}    ]),\n"
+            f"    ({_operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators
         )
         out.append(f"_operators(_registries, _glue, {{{owned}}}, [\n{rows}])\n")
