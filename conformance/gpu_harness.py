@@ -36,7 +36,7 @@ UINT_VIEW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 def slots(kind: dict) -> list[dict]:
     """Scalar slots of a parameter/result: [{"numba", "field", "offset", "size"}]."""
-    if kind["kind"] == "struct":
+    if kind["kind"] in ("struct", "vector"):
         return kind["fields"]
     size = np.dtype(domains.STORAGE[kind["numba"]]).itemsize
     return [{"numba": kind["numba"], "field": None, "offset": 0, "size": size}]
@@ -102,6 +102,12 @@ def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple
         if p["kind"] == "enum":
             names[f"_e{index}"] = (p["enum"], next(enums))
             lines.append(f"{var} = _e{index}")
+        elif p["kind"] == "vector":  # numba-cuda's constructor takes every component
+            loads = []
+            for k, s in enumerate(slots(p)):
+                ins.append(f"in{index}_{k}")
+                loads.append(_load(s["numba"], f"in{index}_{k}[i]"))
+            lines.append(f"{var} = _cuda.{p['vector']}({', '.join(loads)})")
         elif p["kind"] == "struct":
             lines.append(f"{var} = {p['handle']}()")
             for k, s in enumerate(slots(p)):
@@ -125,7 +131,7 @@ def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple
     result = entry["result"]
     for k, s in enumerate(slots(result)):
         outs.append(f"out_{k}")
-        value = f"r.{s['field']}" if result["kind"] == "struct" else "r"
+        value = f"r.{s['field']}" if result["kind"] in ("struct", "vector") else "r"
         lines.append(f"out_{k}[i] = {_store(s['numba'], value)}")
     body = "".join(f"        {line}\n" for line in lines)
     source = (

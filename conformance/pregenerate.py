@@ -58,7 +58,17 @@ def _kind(numba: str, structs: dict, enum: str | None, enums: dict) -> dict:
         return {"kind": "numeric", "numba": numba[6:]}
     if numba in structs:
         return structs[numba]
+    vector = VECTOR.fullmatch(numba)
+    if vector:  # numba-cuda's CUDA vector types: one slot per component
+        element, count = vector.group(1), int(vector.group(2))
+        size = int(re.search(r"\d+", element).group()) // 8
+        fields = [{"field": "xyzw"[k], "numba": element, "offset": k * size, "size": size}
+                  for k in range(count)]  # fmt: skip
+        return {"kind": "vector", "vector": f"{element}x{count}", "fields": fields}
     raise NotNumeric(f"type `{numba}` is not numeric")
+
+
+VECTOR = re.compile(r'_vector_types\["((?:float|int|uint)(?:8|16|32|64))x([1-4])"\]')
 
 
 def _numeric_structs(plan) -> dict:
@@ -99,6 +109,11 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
             (f"{target}({st.python_name})", "call", o, target) for target, o, _ in st.conversions
         ]
     for op in plan.operators:
+        kind, name = op.operator.split(".")
+        if kind == "vector":  # a conversion spelled with numba-cuda's constructor: float32x2(v)
+            callee = f'_vector_types["{name}"].user_facing_object'
+            candidates += [(f"{name}()", "call", o, callee) for o in op.overloads]
+            continue
         candidates += [(op.operator, op.operator, o, "") for o in op.overloads]
     compared, skipped = [], []
     for label, form, o, callee in candidates:

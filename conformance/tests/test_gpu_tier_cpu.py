@@ -53,7 +53,7 @@ def test_manifest_describes_the_numeric_api(manifest):
     for e in fp8["callables"]:
         assert e["params"] and e["result"] and "*r" in e["body"]
         for p in [*e["params"], e["result"]]:
-            assert p["kind"] in ("numeric", "struct", "enum")
+            assert p["kind"] in ("numeric", "struct", "vector", "enum")
     for e in fp8["not_compared"]:
         assert e["reason"]
 
@@ -264,3 +264,21 @@ def test_rounding_modes_stay_in_what_the_header_asserts(manifest, header, label,
     entry = next(e for e in manifest["headers"][header]["callables"] if e["label"] == label)
     index = next(i for i, p in enumerate(entry["params"]) if p["cxx"] == "cudaRoundMode")
     assert set(h.make_inputs(entry, 512)[index][0].tolist()) == modes
+
+
+def test_cuda_vector_types_are_compared_component_by_component(pregenerated, manifest):
+    entries = manifest["headers"]["cuda_fp8"]["callables"]
+    to_fp8 = next(e for e in entries if e["label"] == "cvt_float2_to_fp8x2")
+    assert to_fp8["params"][0]["kind"] == "vector"
+    assert [s["field"] for s in h.slots(to_fp8["params"][0])] == ["x", "y"]
+    source, _ = h.numba_kernel_source(to_fp8, (0, 0))
+    assert "_cuda.float32x2(in0_0[i], in0_1[i])" in source
+    to_float2 = next(e for e in entries if e["label"] == "float32x2()")  # operator float2
+    assert to_float2["result"]["kind"] == "vector" and to_float2["callee"].startswith("_vector")
+    module = _module(pregenerated, manifest, "cuda_fp8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert h.link_numba_kernel(module, to_float2)
+        assert h.link_numba_kernel(module, to_fp8, (0, 0))
+    native = h.cxx_kernel_source("", to_fp8, (0, 0))
+    assert "*reinterpret_cast<float*>(reinterpret_cast<char*>(&v0) + 4) = in0_1[i];" in native
