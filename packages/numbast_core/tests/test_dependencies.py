@@ -114,3 +114,39 @@ def test_conversions_to_cuda_vector_types_use_numba_cudas_constructor(modules):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "converted" in done.stdout, done.stderr[-3000:]
+
+
+def test_typedefd_pointers_and_self_referencing_structs(tmp_path):
+    """`typedef double *dist_t` (curand's curandDistribution_t) maps to a double pointer, and a
+    struct holding a pointer to itself imports (the pointer field is an untyped address)."""
+    import numbast_core
+    from numbast_core.config import Config
+
+    header = tmp_path / "links.cuh"
+    header.write_text(
+        "typedef double dist_st;\n"
+        "typedef dist_st *dist_t;\n"
+        "struct Node { Node* next; dist_t values; int n; };\n"
+        "__device__ inline double first(dist_t d) { return d[0]; }\n"
+        "__device__ inline int count(Node v) { return v.n; }\n"
+    )
+    config = Config.from_dict(
+        {"Entry Point": str(header), "File List": [str(header)], "GPU Arch": ["sm_90"]}, tmp_path
+    )
+    result = numbast_core.generate(config, tmp_path / "out")
+    assert not result.plan.skipped, result.plan.skipped
+    node = next(s for s in result.plan.structs if s.cxx_name == "Node")
+    assert [(f.name, f.numba) for f in node.fields[:2]] == [
+        ("next", "types.voidptr"),
+        ("values", "types.CPointer(types.float64)"),
+    ]
+    first = next(f for f in result.plan.functions if f.python_name == "first")
+    assert first.overloads[0].params[0].numba == "types.CPointer(types.float64)"
+    script = (
+        f"import sys; sys.path.insert(0, {str(HERE)!r})\n"
+        "import _codegen_helpers as helpers\n"
+        f"m = helpers.import_module({str(result.path)!r})\n"
+        "print(m._type_Node._fields['next'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "void*", done.stderr[-2000:]

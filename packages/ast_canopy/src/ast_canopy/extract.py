@@ -235,6 +235,8 @@ class _Extractor:
         is_const = canon.is_const_qualified()
         if is_lref or is_rref or is_ptr:
             pt = t.get_pointee()
+            if pt.kind == TypeKind.INVALID:  # a typedef of a pointer: ask its canonical type
+                pt = canon.get_pointee()
             pointee = self._type(pt)
             if is_lref or is_rref:
                 is_const = pt.get_canonical().is_const_qualified()
@@ -250,7 +252,10 @@ class _Extractor:
         element = None
         if ck == TypeKind.CONSTANTARRAY:
             extent = canon.get_array_size()
-            element = self._type(t.get_array_element_type())
+            et = t.get_array_element_type()
+            element = self._type(
+                et if et.kind != TypeKind.INVALID else canon.get_array_element_type()
+            )
         size = align = None
         if not canon.spelling.startswith("type-parameter") and ck != TypeKind.DEPENDENT:
             s = t.get_size()

@@ -632,6 +632,10 @@ def _plan_fields(st: Struct, known: KnownTypes, skipped: list[Skipped]) -> tuple
                 numba = f"types.UniTuple({element}, {f.type.array_extent})"
             else:
                 numba = map_value(f.type, known).numba
+            if f.type.is_pointer and "_type_" in numba:
+                # a pointer to a bound struct (possibly this one: a linked list) is kept as an
+                # untyped address, so struct types never depend on each other through pointers
+                numba = "types.voidptr"
         except Unmapped as err:
             opaque.append((start, start + size))
             if str(err):
