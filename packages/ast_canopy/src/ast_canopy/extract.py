@@ -595,13 +595,7 @@ def _scope_of(c: Cursor) -> tuple[str, ...]:
 
 
 def _qualified_from_parents(c: Cursor) -> str:
-    parts = []
-    cur = c
-    while cur is not None and cur.kind != CursorKind.TRANSLATION_UNIT:
-        if cur.spelling and cur.kind != CursorKind.LINKAGE_SPEC:
-            parts.append(cur.spelling)
-        cur = cur.semantic_parent
-    return "::".join(reversed(parts))
+    return "::".join((*_scope_of(c), c.spelling) if c.spelling else _scope_of(c))
 
 
 def _split_template_args(spelling: str) -> tuple[str, ...]:
