@@ -103,6 +103,13 @@ def f(out):
         c.add(float32(4.0))
         c[1] = float32(0.5)
     out[13] = c.sum + c[1] + c.n
+    v2 = Vec(float32(2.0), float32(3.0))
+    v2.inner.y = float32(1.5)  # a field of a field: stored back through v2's setter
+    v2.inner.k += 2
+    arr2 = cuda.local.array(2, _type_Vec)
+    arr2[0] = v2
+    arr2[0].inner.y += float32(1.0)
+    out[14] = v2.inner.y + v2.inner.k + arr2[0].inner.y
 """
 
 CXX_MUTATION = """
@@ -140,7 +147,15 @@ CXX_MUTATION = """
   if (c.take() == 0) { c = geo::Acc(); }
   else { c.add(4.0f); c[1] = 0.5f; }
   out[13] = c.sum + c[1] + c.n;
+  geo::Vec v2(2.0f, 3.0f);
+  v2.inner.y = 1.5f;
+  v2.inner.k += 2;
+  geo::Vec arr2[2];
+  arr2[0] = v2;
+  arr2[0].inner.y += 1.0f;
+  out[14] = v2.inner.y + v2.inner.k + arr2[0].inner.y;
 """
 
 # the C++ results, worked out by hand from the header (the GPU test checks them against C++)
-MUTATION_RESULTS = [3.0, 6.0, 6.0, 7.0, 38.0, 40.0, 10.5, 136.0, 17.0, 20.0, 96.0, 48.0, 10.0, 10.5]
+MUTATION_RESULTS = [3.0, 6.0, 6.0, 7.0, 38.0, 40.0, 10.5, 136.0, 17.0, 20.0, 96.0, 48.0, 10.0, 10.5,
+                    13.0]  # fmt: skip

@@ -306,9 +306,10 @@ def test_field_write_on_a_local_compiles(module):
 
 @pytest.mark.parametrize(
     "statement, field",
-    [("v.inner.y = float32(2.0)", "y"), ("Vec(float32(1.0)).x = float32(2.0)", "x")],
+    [("Vec(float32(1.0)).x = float32(2.0)", "x"), ("(v, v)[0].x = float32(2.0)", "x")],
 )
 def test_field_write_through_a_temporary_is_refused(module, statement, field):
+    """(``v.inner.y = e`` is stored back through v's setter: see test_struct_mutation.py)"""
     from numba.cuda import types
 
     source = f"def f(out):\n    v = Vec(float32(1.0))\n    {statement}\n    out[0] = v.x\n"

@@ -393,8 +393,8 @@ class _StructWrites(_Rewrite):
     Numba hands struct *values* to lowerings, so an in-place store would change a copy. Instead
     ``v.x = e`` becomes ``v = <set x>(v, e)``, ``v[i] = e`` becomes ``v = <set []>(v, i, e)`` and
     ``r = v.m(a)`` (non-const m) becomes ``t = <m>(v, a); r = t[0]; v = t[1]``. A struct read
-    from an array (``a[i].m()``) is then stored back; a write to any other temporary
-    (``f().x = e``, ``v.inner.m()``) would be lost, so it is refused with a clear error.
+    from an array (``a[i].m()``) or a field (``v.inner.x = e``) is then stored back; a write to
+    any other temporary (``f().x = e``) would be lost, so it is refused with a clear error.
     Numba put the copies that merge SSA versions (``v.2 = v``) after the last assignment of
     ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
     """
@@ -430,11 +430,14 @@ class _StructWrites(_Rewrite):
         return None
 
     def _store_back(self, var, what, loc):
-        """``a[i] = var`` when ``var`` was read from an array; None for a named variable."""
+        """Instructions writing ``var`` back where it was read: ``a[i] = var`` for an array
+        element, ``p = <set f>(p, var)`` for a field of a struct ``p`` (then ``p``'s own place,
+        recursively); none for a named variable."""
         if not var.name.startswith("$"):
-            return None
+            return []
         source = self.ir.get_definition(var)
-        if getattr(source, "op", None) in ("getitem", "static_getitem"):
+        op = getattr(source, "op", None)
+        if op in ("getitem", "static_getitem"):
             index = source.index if source.op == "getitem" else source.index_var
             try:
                 names = (source.value.name, index.name, var.name)
@@ -444,12 +447,32 @@ class _StructWrites(_Rewrite):
             if sig is not None:
                 store = _nir.SetItem(source.value, index, var, loc)
                 self.calltypes[store] = sig
-                return store
+                return [store]
+        elif op == "getattr":
+            parent = source.value
+            setter = getattr(self.typemap.get(parent.name), "_setters", {}).get(source.attr)
+            if setter is not None:
+                rebind = self._rebind(setter, parent, [var], loc)
+                return [*rebind, *self._store_back(parent, what, loc)]
         raise _NumbaError(
             f"cannot {what} of a temporary struct value (it would change a copy): assign the "
             "struct to a variable, change it there and store it back",
             loc=loc,
         )
+
+    def _rebind(self, function, receiver, args, loc):
+        """``receiver = function(receiver, *args)``, typed."""
+        fn = receiver.scope.redefine("$numbast_setter", loc)  # a fresh, unique name
+        self.typemap[fn.name] = function._numba_type
+        call = _nir.Expr.call(fn, (receiver, *args), (), loc)
+        argtypes = (self.typemap[receiver.name], *(self.typemap[a.name] for a in args))
+        self.calltypes[call] = function._numba_type.get_call_type(
+            self.state.typingctx, argtypes, {}
+        )
+        return [
+            _nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc),
+            _nir.Assign(call, receiver, loc),
+        ]
 
     def apply(self):
         block, merges = self.block.copy(), []
@@ -482,12 +505,10 @@ class _StructWrites(_Rewrite):
                 for i, var in enumerate((result.target, receiver)):
                     get = _nir.Expr.static_getitem(both, i, None, loc)
                     block.append(_nir.Assign(get, var, loc))
-            if store is not None:
-                block.append(store)
+            block.body += store
+            rebound = {receiver.name} | {i.target.name for i in store if isinstance(i, _nir.Assign)}
             block.body += [
-                _nir.Assign(receiver, m.target, loc)
-                for m in merges
-                if m.value.name == receiver.name
+                _nir.Assign(m.value, m.target, loc) for m in merges if m.value.name in rebound
             ]
         return block
 
