@@ -164,3 +164,15 @@ def test_const_operator_index_is_read_only(module):
     errors = (numba.core.errors.TypingError, numba.cuda.core.errors.TypingError)
     with pytest.raises(errors, match="setitem"):
         _compile(module, source, (types.float32[:],))
+
+
+def test_fixed_array_fields_are_written_whole(module):
+    """`v.arr = (a, b, c)` rebinds v; the linked PTX stores the new v.arr[1] (5.0f)."""
+    from numba.cuda import types
+
+    source = (
+        "def f(out):\n    v = Vec(float32(1.0))\n"
+        "    v.arr = (float32(4.0), float32(5.0), float32(6.0))\n    out[0] = v.arr[1]\n"
+    )
+    ptx = _compile(module, source, (types.float32[:],)).library.get_lto_ptx(cc=(9, 0))
+    assert "1084227584" in ptx and "call" not in ptx  # 0x40A00000 == 5.0f
