@@ -34,30 +34,6 @@ DRAWS = 16
 N = 512
 
 
-def state_pointer(state_type):
-    """``ptr(buffer, i)``: a ``State*`` to the i-th state of a byte buffer (an intrinsic)."""
-    from llvmlite import ir
-    from numba.cuda import types
-    from numba.cuda.extending import intrinsic
-
-    @intrinsic
-    def ptr(typingctx, buffer, index):
-        sig = types.CPointer(state_type)(buffer, index)
-
-        def codegen(context, builder, signature, args):
-            array = context.make_array(signature.args[0])(context, builder, args[0])
-            nbytes = context.get_abi_sizeof(context.get_data_type(state_type))
-            i = context.cast(builder, args[1], signature.args[1], types.intp)
-            offset = builder.mul(i, ir.Constant(i.type, nbytes))
-            base = builder.bitcast(array.data, ir.IntType(8).as_pointer())
-            address = builder.gep(base, [offset])
-            return builder.bitcast(address, context.get_value_type(signature.return_type))
-
-        return sig, codegen
-
-    return ptr
-
-
 def numba_source(distribution: str) -> str:
     extra = DISTRIBUTIONS[distribution][2]
     return (
@@ -102,7 +78,7 @@ def numba_kernel(module, generator: str, distribution: str):
 
     env = dict(vars(module))
     state_type = getattr(module, f"_type_{generator}")
-    env.update(_cuda=cuda, _ptr=state_pointer(state_type), np=np)
+    env.update(_cuda=cuda, _ptr=h.element_pointer(state_type), np=np)
     exec(compile(numba_source(distribution), f"<curand {distribution}>", "exec"), env)
     return env["kernel"]
 

@@ -35,7 +35,15 @@ UINT_VIEW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 def slots(kind: dict) -> list[dict]:
-    """Scalar slots of a parameter/result: [{"numba", "field", "offset", "size"}]."""
+    """Scalar slots of a parameter/result: [{"numba", "field", "offset", "size"}].
+
+    A pointer parameter is one slot of memory (``"numba": "memory"``): a byte array holding
+    one pointee per thread, which the call may read and write (and the comparison checks)."""
+    if kind["kind"] == "void":
+        return []
+    if kind["kind"] == "pointer":
+        size = sum(s["size"] for s in slots(kind["pointee"]))
+        return [{"numba": "memory", "field": None, "offset": 0, "size": size}]
     if kind["kind"] in ("struct", "vector"):
         return kind["fields"]
     size = np.dtype(domains.STORAGE[kind["numba"]]).itemsize
@@ -57,6 +65,9 @@ def make_inputs(entry: dict, n: int, seed: int = 0) -> list[list[np.ndarray]]:
         if p["kind"] == "enum":
             inputs.append([])
             continue
+        if p["kind"] == "pointer":
+            inputs.append([_memory(p["pointee"], n, rng, index)])
+            continue
         per_slot = []
         for s in slots(p):
             if index in override:
@@ -69,6 +80,41 @@ def make_inputs(entry: dict, n: int, seed: int = 0) -> list[list[np.ndarray]]:
             per_slot.append(np.ascontiguousarray(values))
         inputs.append(per_slot)
     return inputs
+
+
+def _memory(pointee: dict, n: int, rng, index: int) -> np.ndarray:
+    """``n`` pointees packed in a byte array (fields in order, as the C++ layout has them)."""
+    fields = slots(pointee)
+    record = np.zeros(
+        n, dtype=[(f"f{k}", domains.STORAGE[s["numba"]]) for k, s in enumerate(fields)]
+    )
+    for k, s in enumerate(fields):
+        record[f"f{k}"] = np.roll(np.resize(domains.draw(s["numba"], n, rng), n), index * 7)
+    return np.frombuffer(record.tobytes(), dtype=np.uint8).copy()
+
+
+def element_pointer(value_type):
+    """``ptr(buffer, i)``: a ``T*`` to the i-th ``T`` of a byte buffer (an intrinsic)."""
+    from llvmlite import ir
+    from numba.cuda import types
+    from numba.cuda.extending import intrinsic
+
+    @intrinsic
+    def ptr(typingctx, buffer, index):
+        sig = types.CPointer(value_type)(buffer, index)
+
+        def codegen(context, builder, signature, args):
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            nbytes = context.get_abi_sizeof(context.get_data_type(value_type))
+            i = context.cast(builder, args[1], signature.args[1], types.intp)
+            offset = builder.mul(i, ir.Constant(i.type, nbytes))
+            base = builder.bitcast(array.data, ir.IntType(8).as_pointer())
+            address = builder.gep(base, [offset])
+            return builder.bitcast(address, context.get_value_type(signature.return_type))
+
+        return sig, codegen
+
+    return ptr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,6 +148,10 @@ def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple
         if p["kind"] == "enum":
             names[f"_e{index}"] = (p["enum"], next(enums))
             lines.append(f"{var} = _e{index}")
+        elif p["kind"] == "pointer":
+            ins.append(f"in{index}_0")
+            names[f"_p{index}"] = ("pointer", p["pointee_type"])
+            lines.append(f"{var} = _p{index}(in{index}_0, i)")
         elif p["kind"] == "vector":  # numba-cuda's constructor takes every component
             loads = []
             for k, s in enumerate(slots(p)):
@@ -152,7 +202,10 @@ def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = ()):
     if entry["form"] == "call":
         env["_f"] = eval(entry["callee"], env)
     for name, (enum, value) in names.items():
-        env[name] = getattr(module, enum)(value)
+        if enum == "pointer":
+            env[name] = element_pointer(eval(value, env))
+        else:
+            env[name] = getattr(module, enum)(value)
     exec(compile(source, f"<conformance {entry['label']}>", "exec"), env)
     return env["kernel"]
 
@@ -165,7 +218,9 @@ def numba_signature(entry: dict):
         for s in slots(entry["result"])
     ]
     for p in entry["params"]:
-        if p["kind"] != "enum":
+        if p["kind"] == "pointer":
+            arrays.append(types.Array(types.uint8, 1, "C"))
+        elif p["kind"] != "enum":
             arrays += [
                 types.Array(getattr(types, np.dtype(domains.STORAGE[s["numba"]]).name), 1, "C")
                 for s in slots(p)
@@ -205,6 +260,12 @@ def cxx_kernel_source(
         if p["kind"] == "enum":
             lines.append(f"{p['cxx']} {var} = static_cast<{p['cxx']}>({next(enums)});")
             continue
+        if p["kind"] == "pointer":
+            params.append(f"unsigned char* in{index}_0")
+            size = slots(p)[0]["size"]
+            cast = f"reinterpret_cast<{p['cxx']}>(in{index}_0 + (size_t)i * {size})"
+            lines.append(f"{p['cxx']} {var} = {cast};")
+            continue
         lines.append(f"{p['cxx']} {var};")
         for k, s in enumerate(slots(p)):
             params.append(f"const {CXX_STORAGE[s['numba']]}* in{index}_{k}")
@@ -213,7 +274,7 @@ def cxx_kernel_source(
     body = entry["body"].replace("*self", "v0")
     body = re.sub(r"\*a(\d+)\b", lambda m: f"v{int(m.group(1)) + receiver}", body)
     body = re.sub(r"\*r\b", "res", body)
-    lines += [f"{result['cxx']} res;", body]
+    lines += [body] if result["kind"] == "void" else [f"{result['cxx']} res;", body]
     for k, s in enumerate(slots(result)):
         lines.append(f"out_{k}[i] = {_slot('res', s)};")
     inner = "".join(f"    {line}\n" for line in lines)
@@ -269,23 +330,42 @@ def compare(
     limit: int = 5,
 ) -> list[dict]:
     """Bitwise comparison of every result slot; a list of mismatches (at most ``limit``)."""
-    bad = np.zeros(len(got[0]), dtype=bool)
-    for s, g, w in zip(slots(entry["result"]), got, want):
+    pointers = [p for p in entry.get("params", ()) if p["kind"] == "pointer"]
+    compared = slots(entry["result"]) + [s for p in pointers for s in slots(p)]
+    bad = None
+    for s, g, w in zip(compared, got, want):
+        if s["numba"] == "memory":  # one pointee per thread: compare them whole
+            g, w = g.view(UINT_VIEW[s["size"]]), w.view(UINT_VIEW[s["size"]])
         differ = _as_bits(g) != _as_bits(w)
         if nan_payload_free:
             differ &= ~(_is_nan(g, s["numba"]) & _is_nan(w, s["numba"]))
-        bad |= differ
+        bad = differ if bad is None else bad | differ
     found = []
+    if bad is None:
+        return found
     for i in np.flatnonzero(bad)[:limit]:
         found.append(
             {
-                "input": [[_show(a[i]) for a in per] for per in inputs],
+                "input": [
+                    [_show(_element(a, s, i)) for s, a in zip(_slots_of(p), per)]
+                    for p, per in zip(entry.get("params", ()), inputs)
+                ],
                 "enums": list(enum_values),
-                "numba": [_show(g[i]) for g in got],
-                "cxx": [_show(w[i]) for w in want],
+                "numba": [_show(_element(g, s, i)) for s, g in zip(compared, got)],
+                "cxx": [_show(_element(w, s, i)) for s, w in zip(compared, want)],
             }
         )
     return found
+
+
+def _slots_of(p: dict) -> list[dict]:
+    return [] if p["kind"] == "enum" else slots(p)
+
+
+def _element(values: np.ndarray, slot: dict, i: int):
+    if slot["numba"] == "memory":
+        return values.view(UINT_VIEW[slot["size"]])[i]
+    return values[i]
 
 
 def _show(value) -> str:

@@ -132,6 +132,21 @@ def _plan(folder, header):
     return module, info, plan, native_sources, manifest.get("arch", "sm_90")
 
 
+def _device_inputs(cupy, entry: dict, inputs: list):
+    """(Numba's arrays, the native kernel's, indices of memory arrays). Enums are constants;
+    the memory behind a pointer parameter gets one copy per side, as both may write it."""
+    numba_in, native_in, memories = [], [], []
+    for p, per in zip(entry["params"], inputs):
+        for array in per:
+            numba_in.append(cupy.asarray(array))
+            if p["kind"] == "pointer":
+                memories.append(len(native_in))
+                native_in.append(cupy.asarray(array))
+            else:
+                native_in.append(numba_in[-1])
+    return numba_in, native_in, memories
+
+
 def _context_lost() -> bool:
     """A sticky error (illegal instruction, misaligned address) poisons the CUDA context."""
     import cupy
@@ -161,18 +176,19 @@ def run_items(folder, header: str, start: int, n: int, sink) -> int:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 inputs = h.make_inputs(entry, n, seed=index)
-                flat_in = [cupy.asarray(a) for per in inputs for a in per]
+                numba_in, native_in, memories = _device_inputs(cupy, entry, inputs)
                 dtypes = [domains.STORAGE[s["numba"]] for s in h.slots(entry["result"])]
                 got = [cupy.zeros(n, dtype=d) for d in dtypes]
                 want = [cupy.zeros(n, dtype=d) for d in dtypes]
                 kernel_fn = h.numba_kernel(module, entry, enum_values)
-                _launch_numba(kernel_fn, h.numba_signature(entry), n, got, flat_in)
+                _launch_numba(kernel_fn, h.numba_signature(entry), n, got, numba_in)
                 native_kernel = native.get(name)
                 grid = ((n + THREADS - 1) // THREADS,)
-                native_kernel(grid, (THREADS,), (np.int32(n), *want, *flat_in))
+                native_kernel(grid, (THREADS,), (np.int32(n), *want, *native_in))
                 cupy.cuda.runtime.deviceSynchronize()
-                got_h = [cupy.asnumpy(g) for g in got]
-                want_h = [cupy.asnumpy(w) for w in want]
+                # results, then the memory behind pointer parameters (one copy per side)
+                got_h = [cupy.asnumpy(a) for a in got + [numba_in[k] for k in memories]]
+                want_h = [cupy.asnumpy(a) for a in want + [native_in[k] for k in memories]]
             nan_free = (header, entry["label"]) in domains.NAN_PAYLOAD_FREE
             record["checked"] = n
             record["mismatches"] = h.compare(entry, inputs, got_h, want_h, enum_values, nan_free)

@@ -58,6 +58,11 @@ def _kind(numba: str, structs: dict, enum: str | None, enums: dict) -> dict:
         return {"kind": "numeric", "numba": numba[6:]}
     if numba in structs:
         return structs[numba]
+    pointer = POINTER.fullmatch(numba)
+    if pointer and pointer.group(1) != numba:  # to one value in memory the kernel owns
+        pointee = _kind(pointer.group(1), structs, None, enums)
+        if pointee["kind"] in ("numeric", "struct"):
+            return {"kind": "pointer", "pointee": pointee, "pointee_type": pointer.group(1)}
     vector = VECTOR.fullmatch(numba)
     if vector:  # numba-cuda's CUDA vector types: one slot per component
         element, count = vector.group(1), int(vector.group(2))
@@ -68,6 +73,7 @@ def _kind(numba: str, structs: dict, enum: str | None, enums: dict) -> dict:
     raise NotNumeric(f"type `{numba}` is not numeric")
 
 
+POINTER = re.compile(r"types\.CPointer\((\w+(?:\.\w+)?)\)")
 VECTOR = re.compile(r'_vector_types\["((?:float|int|uint)(?:8|16|32|64))x([1-4])"\]')
 
 
@@ -122,7 +128,8 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
         try:
             if any(p.mode != "in" for p in o.params):
                 raise NotNumeric("pointer or out parameter")
-            if o.result is None:
+            stores = any(p.numba.startswith("types.CPointer(") for p in o.params)
+            if o.result is None and not stores:
                 raise NotNumeric("void result")
             match = GLUE.fullmatch(o.glue)
             if not match:
@@ -130,10 +137,13 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
             decls = _split_params(match.group(2))
             entry["params"] = [
                 {**_kind(p.numba, structs, p.enum, enums), "cxx": _cxx_value_type(d)}
-                for p, d in zip(o.params, decls[1:])
+                for p, d in zip(o.params, decls[1:] if o.result is not None else decls)
             ]
-            entry["result"] = {**_kind(o.result, structs, None, enums),
-                               "cxx": _cxx_value_type(decls[0])}  # fmt: skip
+            entry["result"] = (
+                {**_kind(o.result, structs, None, enums), "cxx": _cxx_value_type(decls[0])}
+                if o.result is not None
+                else {"kind": "void"}  # a store through a pointer: the memory is the result
+            )
             entry["body"] = match.group(3)
         except NotNumeric as why:
             skipped.append({**entry, "reason": str(why)})

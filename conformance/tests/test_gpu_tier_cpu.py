@@ -53,7 +53,7 @@ def test_manifest_describes_the_numeric_api(manifest):
     for e in fp8["callables"]:
         assert e["params"] and e["result"] and "*r" in e["body"]
         for p in [*e["params"], e["result"]]:
-            assert p["kind"] in ("numeric", "struct", "vector", "enum")
+            assert p["kind"] in ("numeric", "struct", "vector", "pointer", "enum", "void")
     for e in fp8["not_compared"]:
         assert e["reason"]
 
@@ -282,3 +282,27 @@ def test_cuda_vector_types_are_compared_component_by_component(pregenerated, man
         assert h.link_numba_kernel(module, to_fp8, (0, 0))
     native = h.cxx_kernel_source("", to_fp8, (0, 0))
     assert "*reinterpret_cast<float*>(reinterpret_cast<char*>(&v0) + 4) = in0_1[i];" in native
+
+
+def test_pointer_parameters_compare_the_memory_they_point_to(pregenerated, manifest):
+    """atomicAdd(__half2*, __half2) and __stcg (void): one pointee per thread in a byte array,
+    a copy per side, compared after the call with the results."""
+    entries = manifest["headers"]["cuda_fp16"]["callables"]
+    atomic = next(e for e in entries if e["label"] == "atomicAdd"
+                  and e["params"][0]["pointee"]["kind"] == "struct")  # fmt: skip
+    store = next(e for e in entries if e["label"] == "__stcg")
+    assert store["result"] == {"kind": "void"}
+    memory = h.make_inputs(atomic, 64)[0][0]
+    assert memory.dtype == np.uint8 and memory.size == 64 * 4
+    module = _module(pregenerated, manifest, "cuda_fp16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert h.link_numba_kernel(module, atomic)
+        assert h.link_numba_kernel(module, store)
+    native = h.cxx_kernel_source("", atomic)
+    assert "__half2 * v0 = reinterpret_cast<__half2 *>(in0_0 + (size_t)i * 4);" in native
+    inputs = h.make_inputs(store, 8)
+    got, want = [inputs[0][0].copy()], [inputs[0][0].copy()]
+    want[0][4 * 5 + 2] ^= 0x80  # element 5's second half differs
+    found = h.compare(store, inputs, got, want)
+    assert len(found) == 1 and found[0]["numba"] != found[0]["cxx"]
