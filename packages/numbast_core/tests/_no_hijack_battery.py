@@ -75,10 +75,35 @@ def _typing(typingctx, ty, case):
     return "no match" if sig is None else str(sig.return_type)
 
 
+def _vector_typing(typingctx, name):
+    """numba-cuda's vector constructors (generated modules extend them for their own structs):
+    ``cuda.float32x2(a, b)`` and the copy ``cuda.float32x2(v)``, as expressions of the battery."""
+    from numba import cuda
+    from numba.cuda.vector_types import vector_types
+
+    if f"{name}x2" not in vector_types:
+        return {}
+    vector, vty = getattr(cuda, f"{name}x2"), vector_types[f"{name}x2"]
+    found = {}
+    for expression, args in (
+        (f"cuda.{name}x2(a, b).x", (getattr(cuda.types, name),) * 2),
+        (f"cuda.{name}x2(cuda.{name}x2(a, b)).y", (vty,)),
+    ):
+        try:
+            fnty = typingctx.resolve_value_type(vector)
+            sig = typingctx.resolve_function_type(fnty, args, {})
+            found[expression] = "no match" if sig is None else str(sig.return_type)
+        except Exception as error:  # the error class is part of the observed behaviour
+            found[expression] = f"error: {type(error).__name__}"
+    return found
+
+
 def _device_function(expressions):
+    from numba import cuda
+
     body = ", ".join(expressions) if expressions else "0"
     source = f"def battery(a, b):\n    return ({body},)\n"
-    env = {"math": math}
+    env = {"math": math, "cuda": cuda}
     exec(compile(source, "<battery>", "exec"), env)
     return env["battery"]
 
@@ -142,6 +167,7 @@ def main(argv):
     for name in DTYPES:
         ty = getattr(types, name)
         results = {c[0]: _typing(typingctx, ty, c) for c in all_cases}
+        results.update(_vector_typing(typingctx, name))
         typing[name] = results
         if plan is None:
             chosen = [e for e, r in results.items() if not r.startswith(("error", "no match"))]

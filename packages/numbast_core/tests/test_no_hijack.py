@@ -72,7 +72,9 @@ def test_no_hijack_battery(real_modules, tmp_path):
     # the battery is not empty: every dtype compiled calls, and typed all of them
     assert len(before["typing"]) == 14
     assert all(len(calls) >= 20 for calls in before["plan"].values())
-    assert sum(len(t) for t in before["typing"].values()) == 14 * 79
+    # 79 calls per dtype, plus two vector-constructor calls for the 10 dtypes with vector types
+    assert sum(len(t) for t in before["typing"].values()) == 14 * 79 + 10 * 2
+    assert before["typing"]["float32"]["cuda.float32x2(cuda.float32x2(a, b)).y"] == "float32x2"
     for run in ("global", "separate"):
         after = results[run]
         typing_changes = [
