@@ -170,7 +170,8 @@ class BindingPlan:
                 for o in fn.overloads
             ]
         for st in self.structs:
-            rows.append(PlanRow("struct", st.cxx_name, st.python_name, "bound", ""))
+            kind = "dependency struct" if st.dependency else "struct"  # declared elsewhere
+            rows.append(PlanRow(kind, st.cxx_name, st.python_name, "bound", ""))
             members = [("constructor", o) for o in st.ctors]
             members += [("method", o) for _, ovs in st.methods + st.statics for o in ovs]
             members += [("conversion", o) for _, o, _ in st.conversions]
