@@ -241,3 +241,11 @@ def test_enums_and_typedefs():
     assert got["(anonymous enum)"] == "anonymous enum"
     assert got["e_gone"] == "excluded by config Exclude.Enum"
     assert got["t_ld"] == "target `long double` has no Numba mapping"
+
+
+def test_bindings_never_shadow_the_runtime():
+    """A C++ function named like a runtime helper (``_function``, ``_glue``) gets a suffix."""
+    plan = plan_of([fn("_function", [("a", INT)]), fn("_glue", [("a", INT)]),
+                    fn("_curand_box_muller", [("a", INT)])])  # fmt: skip
+    names = {f.python_name for f in plan.functions}
+    assert names == {"_function_", "_glue_", "_curand_box_muller"}

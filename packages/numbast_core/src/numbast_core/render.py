@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from importlib import resources
 
-from .plan import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan, StructBinding
-
-RUNTIME_FILE = "runtime_template.py"
+from .plan import (
+    RUNTIME_FILE,
+    BindingPlan,
+    FunctionBinding,
+    OverloadPlan,
+    ParamPlan,
+    StructBinding,
+)
 
 
 def runtime_text() -> str:
@@ -68,7 +73,7 @@ def _struct_type_line(st: StructBinding) -> str:
     note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
     return (note if st.dependency else "") + (
         f"{st.numba_name} = _struct_type({st.python_name!r}, {st.cxx_name!r}, {st.size}, "
-        f"({fields}), parent={st.parent}{extra})\n"
+        f"({fields}), parent={st.parent}{extra}, shared=_shared)\n"
     )
 
 
@@ -145,6 +150,8 @@ def python(plan: BindingPlan) -> str:
             f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
         )
     out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
+    if plan.structs:  # struct types other generated modules made: looked up once
+        out.append("_shared = _shared_structs()\n")
     out += [_struct_type_line(st) for st in plan.structs]
     shared = "".join(f"{st.cxx_name!r}: {st.numba_name}, " for st in plan.structs)
     out.append(f"__numbast_structs__ = {{{shared}}}  # one Numba type per C++ struct\n")

@@ -258,17 +258,25 @@ class _StructTypeMixin:
         return None
 
 
-def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None):
+def _shared_structs():
+    """C++ name -> [Numba types] that the generated modules imported so far made."""
+    found = {}
+    for module in list(_sys.modules.values()):
+        shared = getattr(module, "__numbast_structs__", None)
+        for cxx_name, ty in shared.items() if isinstance(shared, dict) else ():
+            found.setdefault(cxx_name, []).append(ty)
+    return found
+
+
+def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None, shared=None):
     """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
 
     A C++ struct has one Numba type per process: when another generated module already made
     one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused.
     """
     layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
-    for module in list(_sys.modules.values()):
-        shared = getattr(module, "__numbast_structs__", None)
-        ty = shared.get(cxx_name) if isinstance(shared, dict) else None
-        if ty is not None and getattr(ty, "_layout", None) == layout:
+    for ty in (shared if shared is not None else _shared_structs()).get(cxx_name, ()):
+        if getattr(ty, "_layout", None) == layout:
             return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
