@@ -764,24 +764,11 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     and single.params[0].numba != name.numba_name
                 ):
                     implicit.append((single.params[0].numba, single))
-            elif m.kind is MethodKind.CONVERSION and _result_of(fn, known)[0] in structs:
-                target = _result_of(fn, known)  # spelled ``Target(value)``: a ctor of Target
-                body = lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});"  # noqa: E731
-                variant = _variants(
-                    config, fn, known, body, receiver=receiver, result=target, shim_tag="_conv"
-                )[0]
-                conversions_to_structs.append((target[0], variant))
-            elif m.kind is MethodKind.CONVERSION and vector_type(_result_of(fn, known)[1][0][:-3]):
-                # to a CUDA vector type: spelled with numba-cuda's constructor, float32x2(v)
-                target = _result_of(fn, known)
-                body = lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});"  # noqa: E731
-                variant = _variants(
-                    config, fn, known, body, receiver=receiver, result=target, shim_tag="_conv"
-                )[0]
-                operators.append((f"vector.{target[0].split(chr(34))[1]}", variant))
             elif m.kind is MethodKind.CONVERSION:
                 target = _result_of(fn, known)
-                if target[0] not in BUILTINS.values():
+                cxx_target = target[1][0][:-3]  # "T* r" -> "T"
+                vector = vector_type(cxx_target)
+                if target[0] not in structs and not vector and target[0] not in BUILTINS.values():
                     raise _Skip(
                         f"conversion to `{fn.return_type.spelling}`: Numba has no call that "
                         "spells an explicit conversion to it"
@@ -790,11 +777,18 @@ def _plan_struct(config: Config, name: _StructName, known: KnownTypes, skipped: 
                     config,
                     fn,
                     known,
-                    lambda a, t=target: f"*r = static_cast<{t[1][0][:-3]}>({a[0]});",
+                    lambda a, t=cxx_target: f"*r = static_cast<{t}>({a[0]});",
                     receiver=receiver,
                     result=target,
+                    shim_tag="_conv" if target[0] in structs or vector else "",
                 )[0]
-                conversions.append((target[0], variant, m.is_explicit))
+                if target[0] in structs:  # spelled Target(value): a constructor of Target
+                    conversions_to_structs.append((target[0], variant))
+                elif vector:  # spelled with numba-cuda's constructor: float32x2(value)
+                    vector_name = re.search(r'"(\w+)"', vector).group(1)
+                    operators.append((f"vector.{vector_name}", variant))
+                else:
+                    conversions.append((target[0], variant, m.is_explicit))
             elif m.kind is MethodKind.OPERATOR and fn.operator == "[]" and len(fn.params) == 1:
                 reads = _variants(
                     config,
