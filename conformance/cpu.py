@@ -91,9 +91,7 @@ def _overload_names(plan) -> dict[str, str]:
     """Qualified name of every bound callable's shim (struct members as ``Struct::member``)."""
     from numbast_core.check import calls_of
 
-    # another header's struct (a dependency): only this header's conversions to it count
-    foreign = {o.shim for st in plan.structs if st.dependency for o in st.ctors
-               if "operator" not in o.cxx_name}  # fmt: skip
+    foreign = {o.shim for st in plan.structs for o in st.ctors if _foreign(st, o.cxx_name)}
     names = {}
     for call in calls_of(plan):
         o = call.overload
@@ -111,6 +109,12 @@ def _overload_names(plan) -> dict[str, str]:
             for o in ovs:
                 names[o.shim] = _member(st.cxx_name, o.cxx_name)
     return names
+
+
+def _foreign(st, cxx_name: str) -> bool:
+    """A member of another header's struct (a dependency) that this header does not declare:
+    all but this header's own conversion operators to it, bound as its constructors."""
+    return st.dependency and "operator" not in cxx_name
 
 
 def _member(struct: str, name: str) -> str:
@@ -143,9 +147,12 @@ def run_header(header: str, arch: str, out_dir: Path) -> HeaderResult:
         generated = numbast_core.generate(config, out_dir / arch)
         plan = generated.plan
         # another header's structs and their constructors are not this header's declarations
-        others = {st.python_name for st in plan.structs if st.dependency}
-        rows = [r for r in plan.rows()
-                if r.python_name not in others or "operator" in r.cxx_name]  # fmt: skip
+        structs = {st.python_name: st for st in plan.structs}
+        rows = [
+            r
+            for r in plan.rows()
+            if r.python_name not in structs or not _foreign(structs[r.python_name], r.cxx_name)
+        ]
         result.declared = len(rows)
         result.bound = sum(r.status == "bound" for r in rows)
         result.skipped = Counter(s.reason for s in plan.skipped)

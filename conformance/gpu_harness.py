@@ -146,11 +146,11 @@ def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple
     for index, p in enumerate(entry["params"]):
         var = f"a{index}"
         if p["kind"] == "enum":
-            names[f"_e{index}"] = (p["enum"], next(enums))
+            names[f"_e{index}"] = ("enum", p["enum"], next(enums))
             lines.append(f"{var} = _e{index}")
         elif p["kind"] == "pointer":
             ins.append(f"in{index}_0")
-            names[f"_p{index}"] = ("pointer", p["pointee_type"])
+            names[f"_p{index}"] = ("pointer", p["pointee_type"], None)
             lines.append(f"{var} = _p{index}(in{index}_0, i)")
         elif p["kind"] == "vector":  # numba-cuda's constructor takes every component
             loads = []
@@ -201,11 +201,11 @@ def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = ()):
     env.update(_u2bf=bf16.ushort_as_bfloat16, _bf2u=bf16.bfloat16_as_ushort)
     if entry["form"] == "call":
         env["_f"] = eval(entry["callee"], env)
-    for name, (enum, value) in names.items():
-        if enum == "pointer":
-            env[name] = element_pointer(eval(value, env))
+    for name, (what, type_name, value) in names.items():  # ("enum" | "pointer", type, value)
+        if what == "pointer":
+            env[name] = element_pointer(eval(type_name, env))
         else:
-            env[name] = getattr(module, enum)(value)
+            env[name] = getattr(module, type_name)(value)
     exec(compile(source, f"<conformance {entry['label']}>", "exec"), env)
     return env["kernel"]
 

@@ -46,6 +46,63 @@ def module_dir(tmp_factory) -> Path:
     return out
 
 
+# Every struct feature in one kernel: compiled and linked on the CPU by test_structs.py, run on a
+# GPU against the same C++ (CXX_OPS) by test_gpu_structs.py.
+CXX_OPS = """
+  geo::Vec v = geo::Vec(1.0f, 2.0f) + geo::Vec(3.0f);
+  geo::Vec w = geo::Vec::make(2.0f);
+  v += w;
+  v *= 2.0f;
+  geo::Vec u = -v - w;
+  geo::Vec d;
+  out[0] = v.x; out[1] = v.arr[1]; out[2] = v.inner.y;
+  out[3] = v == w ? 1.0 : 0.0; out[4] = v != w ? 1.0 : 0.0;
+  out[5] = v.dot(w); out[6] = u.norm2() + d.x;
+  Meters h(2.5f);
+  out[7] = (float)h; out[8] = (double)h; out[9] = twice_f(h);
+  out[10] = vec_sum(geo::Vec(1.0f)) + vec_sum(4.0f);
+  out[11] = Padded(1, 2.0, 5).get_secret();
+  out[12] = Bits(1u, 2u, 3u).sum();
+  out[13] = Guard(4).get();
+  out[14] = Odd(3).twice_tag() + Poly(5).plain();
+  out[15] = meters_value(1.5f) + meters_value(Meters(2));
+  geo::Vec z(1.0f); z.x = 3.0f; geo::Vec q = z; q.y = z.x + 1.0f;
+  out[16] = z.x + q.y + z.y;
+"""
+
+NUMBA_OPS = """
+def f(out):
+    v = Vec(float32(1.0), float32(2.0)) + Vec(float32(3.0))
+    w = Vec.make(float32(2.0))
+    v += w
+    v *= float32(2.0)
+    u = -v - w
+    d = Vec()
+    out[0] = v.x
+    out[1] = v.arr[1]
+    out[2] = v.inner.y
+    out[3] = 1.0 if v == w else 0.0
+    out[4] = 1.0 if v != w else 0.0
+    out[5] = v.dot(w)
+    out[6] = u.norm2() + d.x
+    h = Meters(float32(2.5))
+    out[7] = float32(h)
+    out[8] = float64(h)
+    out[9] = twice_f(h)
+    out[10] = vec_sum(Vec(float32(1.0))) + vec_sum(float32(4.0))
+    out[11] = Padded(int8(1), 2.0, int32(5)).get_secret()
+    out[12] = Bits(uint32(1), uint32(2), uint32(3)).sum()
+    out[13] = Guard(int32(4)).get()
+    out[14] = Odd(int32(3)).twice_tag() + Poly(int32(5)).plain()
+    out[15] = meters_value(float32(1.5)) + meters_value(Meters(int32(2)))
+    z = Vec(float32(1.0))
+    z.x = float32(3.0)
+    q = z
+    q.y = z.x + float32(1.0)
+    out[16] = z.x + q.y + z.y
+"""
+
+
 # Mutating methods, item reads/writes, receivers in local variables and array elements: the same
 # steps in Numba (run by test_struct_mutation.py on the CPU, folded at link time, and by
 # test_gpu_structs.py on a GPU) and in native CUDA C++ (the GPU oracle).

@@ -150,3 +150,67 @@ def test_typedefd_pointers_and_self_referencing_structs(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == "void*", done.stderr[-2000:]
+
+
+def test_conversions_to_bound_structs_are_their_constructors(modules):
+    """`__half2::operator __half2_raw()` is spelled `__half2_raw(h)`; dependency structs are
+    reported as their own kind."""
+    plan = modules["cuda_fp16"].plan
+    raw = next(s for s in plan.structs if s.cxx_name == "__half2_raw")
+    assert "__half2::operator __half2_raw" in {o.cxx_name for o in raw.ctors}
+    kinds = {r.kind for r in modules["cuda_fp8"].plan.rows() if r.cxx_name == "__half2"}
+    assert kinds == {"dependency struct"}
+
+
+def test_large_structs_of_other_headers_are_not_bound(tmp_path):
+    """A 4 KiB struct from another header would make every kernel touching it compile for
+    minutes: it is not bound, and what needs it is skipped with the unmapped type."""
+    import numbast_core
+    from numbast_core.config import Config
+
+    (tmp_path / "big.cuh").write_text("struct Big { int w[1024]; };\nstruct Small { int w; };\n")
+    api = tmp_path / "api.cuh"
+    api.write_text(
+        '#include "big.cuh"\n'
+        "__device__ inline int first(const Big& b) { return b.w[0]; }\n"
+        "__device__ inline int one(Small s) { return s.w; }\n"
+    )
+    config = Config.from_dict(
+        {"Entry Point": str(api), "File List": [str(api)], "GPU Arch": ["sm_90"]}, tmp_path
+    )
+    plan = numbast_core.generate(config, tmp_path / "out").plan
+    assert [s.cxx_name for s in plan.structs] == ["Small"]
+    assert [f.python_name for f in plan.functions] == ["one"]
+    assert any(s.cxx_name == "first" and "Big" in s.reason for s in plan.skipped)
+
+
+def test_one_module_imported_twice_links_into_one_kernel(modules):
+    """Two module objects of one file share struct types, so a kernel may call into both: each
+    glue's symbols are made unique when imported, else nvJitLink finds them defined twice."""
+    path = str(modules["cuda_fp8"].path)
+    script = textwrap.dedent(
+        f"""
+        import sys, warnings
+        sys.path.insert(0, {str(HERE)!r})
+        import _codegen_helpers as helpers
+        from numba import cuda
+        from numba.cuda import types
+        a, b = helpers.import_module({path!r}), helpers.import_module({path!r})
+        assert a._type_fp8_e4m3 is b._type_fp8_e4m3
+        env = dict(cuda=cuda, f32=types.float32, A=a.fp8_e4m3, B=b.fp8_e4m3)
+        exec(
+            "def f(x, out):\\n"
+            "    i = cuda.grid(1)\\n"
+            "    out[i] = f32(A(x[i])) + f32(B(x[i] * 2))\\n",
+            env,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cres = helpers.compile_and_link(env["f"], (types.float32[:],) * 2, types.void)
+        llvm = cres.library.get_llvm_str()
+        assert "align 32" in llvm  # argument slots fit double4_32a
+        print("linked")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "linked" in done.stdout, done.stderr[-3000:]

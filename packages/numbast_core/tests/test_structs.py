@@ -216,33 +216,6 @@ def test_private_and_bitfield_bytes_are_opaque(module):
 
 # ---- kernels ----------------------------------------------------------------------------------
 
-KERNEL = """
-def f(out):
-    v = Vec(float32(1.0), float32(2.0)) + Vec(float32(3.0))
-    w = Vec.make(float32(2.0))
-    v += w
-    v *= float32(2.0)
-    u = -v - w
-    d = Vec()
-    out[0] = v.x
-    out[1] = v.arr[1]
-    out[2] = v.inner.y
-    out[3] = 1.0 if v == w else 0.0
-    out[4] = 1.0 if v != w else 0.0
-    out[5] = v.dot(w)
-    out[6] = u.norm2() + d.x
-    h = Meters(float32(2.5))
-    out[7] = float32(h)
-    out[8] = float64(h)
-    out[9] = twice_f(h)
-    out[10] = vec_sum(Vec(float32(1.0))) + vec_sum(float32(4.0))
-    out[11] = Padded(int8(1), 2.0, int32(5)).get_secret()
-    out[12] = Bits(uint32(1), uint32(2), uint32(3)).sum()
-    out[13] = Guard(int32(4)).get()
-    out[14] = Odd(int32(3)).twice_tag() + Poly(int32(5)).plain()
-    out[15] = meters_value(float32(1.5)) + meters_value(Meters(int32(2)))
-"""
-
 
 @pytest.mark.parametrize("name", [GLOBAL, SEPARATE])
 def test_kernel_using_every_struct_feature(generated, name):
@@ -251,7 +224,7 @@ def test_kernel_using_every_struct_feature(generated, name):
     mod = helpers.import_module(generated[name].path)
     if name == SEPARATE:
         mod.install()
-    cres = _kernel(mod, KERNEL, (types.float32[:],))
+    cres = _kernel(mod, _struct_helpers.NUMBA_OPS, (types.float32[:],))
     assert cres.signature.args == (types.float32[:],)
 
 

@@ -73,7 +73,7 @@ def _struct_type_line(st: StructBinding) -> str:
     note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
     return (note if st.dependency else "") + (
         f"{st.numba_name} = _struct_type({st.python_name!r}, {st.cxx_name!r}, {st.size}, "
-        f"({fields}), parent={st.parent}{extra}, shared=_shared)\n"
+        f"({fields}), _shared, parent={st.parent}{extra})\n"
     )
 
 

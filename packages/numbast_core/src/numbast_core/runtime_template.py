@@ -268,14 +268,15 @@ def _shared_structs():
     return found
 
 
-def _struct_type(name, cxx_name, size, fields, parent=types.Type, model=None, shared=None):
+def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=None):
     """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
 
     A C++ struct has one Numba type per process: when another generated module already made
-    one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused.
+    one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused;
+    ``shared`` is what ``_shared_structs()`` found when this module's import began.
     """
     layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
-    for ty in (shared if shared is not None else _shared_structs()).get(cxx_name, ()):
+    for ty in shared.get(cxx_name, ()):
         if getattr(ty, "_layout", None) == layout:
             return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
