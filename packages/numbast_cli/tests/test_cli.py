@@ -10,7 +10,7 @@ from pathlib import Path
 import numbast_core
 import pytest
 import yaml
-from conftest import DATA
+from _cli_paths import DATA
 from numbast_cli import main as cli_main
 from numbast_cli.main import cli, legacy, legacy_main
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from _cli_paths import DATA
 
 SCRIPT = Path(sys.executable).with_name("numbast")
 

@@ -33,7 +33,7 @@ from .model import (
     Typedef,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Access",
@@ -106,7 +106,7 @@ def cuda_version(cudatoolkit_include_dirs: Sequence[str] | None = None) -> str |
     return f"{v // 1000}.{v % 1000 // 10}"
 
 
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
+def _as_list(value: str | os.PathLike | Sequence[str | os.PathLike] | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (str, os.PathLike)):
@@ -147,8 +147,8 @@ def _parse(
         tu = _clang.parse(source_path, args, skip_function_bodies, unsaved, pch)
         diags = _clang.diagnostics(tu)
         if verbose:
-            for d in diags:
-                print(f"ast_canopy: {d}", file=sys.stderr)
+            for diag in diags:
+                print(f"ast_canopy: {diag}", file=sys.stderr)
         if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
             raise ParseError(source_path, diags)
         # Inside the ``with``: locations may point through links in the temp dir.
