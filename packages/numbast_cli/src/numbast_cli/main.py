@@ -167,7 +167,7 @@ def run_generate(
         if warning not in config.warnings:
             console.warn(warning)
     if fmt and not result.formatted:
-        console.warn("ruff is not installed: the module was written unformatted")
+        console.detail("ruff format failed or is unavailable: the module was written unformatted")
     for line in skipped_detail_lines(binding_plan.skipped):
         console.detail(line)
     for line in summary_lines(
