@@ -60,13 +60,21 @@ def _shared_python(session: nox.Session) -> str:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Run every CPU test suite in one pytest process (``pytest -n auto``).
+    """Run every CPU test suite but the ``slow`` tier in one pytest process (``pytest -n auto``).
 
     The folders are the root pyproject's ``testpaths``; arguments after ``--`` go to pytest
-    (``nox -s tests -- -k intents -x``; ``-- -n 0`` runs serially).
+    (``nox -s tests -- -k intents -x``; ``-- -n 0`` runs serially; ``-- -m ""`` runs all).
     """
     python = _shared_python(session)
-    session.run(python, "-m", "pytest", "-n", "auto", *session.posargs, external=True)
+    pytest = [python, "-m", "pytest", "-n", "auto", "-m", "not slow"]
+    session.run(*pytest, *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def tests_slow(session: nox.Session) -> None:
+    """The exhaustive tier that ``tests`` leaves out (``@pytest.mark.slow``); CI runs both."""
+    python = _shared_python(session)
+    session.run(python, "-m", "pytest", "-n", "auto", "-m", "slow", *session.posargs, external=True)
 
 
 @nox.session
