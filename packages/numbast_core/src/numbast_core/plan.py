@@ -1035,7 +1035,7 @@ def build(
             f"#define {name} {value}\n" if value is not None else f"#define {name}\n"
             for name, value in config.predefined_macros
         )
-        + f"#include <{config.entry_point_include}>\n"
+        + f"{config.entry_point_include_directive}\n"
     )
     return BindingPlan(
         arch=config.gpu_arch[0],
