@@ -13,12 +13,18 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .plan import BindingPlan, BoundCallable, CallForm, OperatorForm
-from .render.spelling import call_label, callee_expression, param_expression, python_expression, type_expr
+from .render.spelling import (
+    call_label,
+    callee_expression,
+    param_expression,
+    python_expression,
+    type_expr,
+)
 
 BATCH = 24
 

@@ -99,4 +99,3 @@ def check_config_against_headers(
                 errors.append(
                     f"Function Argument Intents.{fn_name}.{key}: no overload has that parameter"
                 )
-

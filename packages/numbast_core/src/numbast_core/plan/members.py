@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from ast_canopy.model import Access, ExecSpace, Function, Method, MethodKind, Struct, Type
 
 from ..config import Config
-from .model import OperatorForm, OperatorKey, OverloadPlan, ParamPlan, Skipped, StructBinding
+from .model import OperatorForm, OverloadPlan, ParamPlan, Skipped, StructBinding
 from .names import attribute_name, shim_name
-from .operators import GETITEM, SHIM_KINDS, python_operator
+from .operators import GETITEM, SHIM_KINDS, OperatorOverloads, python_operator
 from .overloads import OverloadSets
 from .params import Skip, drop_const, plan_param, result_of, variants
 from .refs import Scalar, StructRef, TypeRef, value_type
@@ -26,7 +26,7 @@ Receiver = tuple[ParamPlan, ShimArg]
 @dataclass(frozen=True)
 class PlannedStruct:
     binding: StructBinding
-    operators: list[tuple[OperatorKey, OverloadPlan, str]]  # merged with the free ones
+    operators: list[OperatorOverloads]  # merged with the free ones
     conversions_to_structs: list[tuple[StructRef, OverloadPlan, str]]  # Target(value) ctors
 
 
@@ -47,7 +47,7 @@ class _Members:
     conversions: list[tuple[TypeRef, OverloadPlan, bool]] = field(default_factory=list)
     to_structs: list[tuple[StructRef, OverloadPlan, str]] = field(default_factory=list)
     implicit: list[tuple[TypeRef, OverloadPlan]] = field(default_factory=list)
-    operators: list[tuple[OperatorKey, OverloadPlan, str]] = field(default_factory=list)
+    operators: list[OperatorOverloads] = field(default_factory=list)
     item_setters: list[OverloadPlan] = field(default_factory=list)
 
     @property
@@ -84,7 +84,9 @@ class _Members:
         target = value_type(target)
         vector = vector_type(cxx_target)
         to_struct = isinstance(target, StructRef)
-        if not (to_struct or vector or (isinstance(target, Scalar) and target.name in _BUILTIN_SCALARS)):
+        if not (
+            to_struct or vector or (isinstance(target, Scalar) and target.name in _BUILTIN_SCALARS)
+        ):
             raise Skip(
                 f"conversion to `{fn.return_type.spelling}`: Numba has no call that "
                 "spells an explicit conversion to it"
@@ -102,7 +104,7 @@ class _Members:
         if isinstance(target, StructRef):  # spelled Target(value): a constructor of Target
             self.to_structs.append((target, variant, where))
         elif vector:  # spelled with numba-cuda's constructor: float32x2(value)
-            self.operators.append((vector, variant, where))
+            self.operators.append(OperatorOverloads(vector, (variant,), where))
         elif self.conversion_sets.add(target, [variant], self.skipped, where):
             self.conversions.append((target, variant, m.is_explicit))
 
@@ -115,10 +117,15 @@ class _Members:
             ShimKind.INDEX,
             receiver=self.receiver(mutable=not m.is_const),
         )
-        self.operators += [(GETITEM, v, where) for v in reads]
         ret = fn.return_type
-        if not m.is_const and ret.is_lvalue_ref and ret.pointee and not ret.pointee.is_const:
+        sets = bool(
+            not m.is_const and ret.is_lvalue_ref and ret.pointee and not ret.pointee.is_const
+        )
+        if sets:
             self.item_setters.append(self._item_setter(fn, reads[0]))
+        # a read that duplicates another (a const and a non-const operator[]) is not reported
+        # when the declaration also sets items
+        self.operators.append(OperatorOverloads(GETITEM, tuple(reads), where, not sets))
 
     def _item_setter(self, fn: Function, read: OverloadPlan) -> OverloadPlan:
         """`v[i] = x` through `T& operator[](I)`: returns the updated copy of the receiver."""
@@ -149,7 +156,7 @@ class _Members:
             receiver=self.receiver(mutable=not m.is_const),
             result=(self.name.ref, self.cxx) if compound else None,
         )
-        self.operators += [(op, v, str(fn.location)) for v in planned]
+        self.operators.append(OperatorOverloads(op, tuple(planned), str(fn.location)))
 
     def add_static(self, fn: Function) -> None:
         planned = variants(
@@ -258,10 +265,10 @@ def plan_struct(
 
 def plan_structs(
     config: Config, names: dict[str, StructName], known: KnownTypes, skipped: list[Skipped]
-) -> tuple[list[StructBinding], list[tuple[OperatorKey, OverloadPlan, str]]]:
+) -> tuple[list[StructBinding], list[OperatorOverloads]]:
     """Every bound struct, in dependency order, and their member operators."""
     structs: list[StructBinding] = []
-    operators: list[tuple[OperatorKey, OverloadPlan, str]] = []
+    operators: list[OperatorOverloads] = []
     conversions: dict[str, list[tuple[OverloadPlan, str, bool]]] = {}
     for name in names.values():
         planned = plan_struct(config, name, known, skipped)

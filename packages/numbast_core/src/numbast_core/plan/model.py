@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeAlias
 
 from .refs import EnumRef, Scalar, StructRef, TypeRef, Vector
 from .shims import ShimSpec
@@ -112,7 +112,8 @@ class StructBinding:
         return StructRef(self.cxx_name, self.python_name)
 
 
-OperatorKey = Union[Operator, Vector]  # a Vector: a conversion spelled with its constructor
+# a Vector: a conversion to that CUDA vector type, spelled with its constructor
+OperatorKey: TypeAlias = Operator | Vector
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ast_canopy.model import Declarations, ExecSpace, Function
 
 from ..config import Config
@@ -26,8 +28,7 @@ BINARY = _operators(
 UNARY = _operators(OperatorForm.UNARY, "-:neg +:pos ~:invert")
 INPLACE = _operators(
     OperatorForm.INPLACE,
-    "+=:iadd -=:isub *=:imul /=:itruediv %=:imod &=:iand |=:ior ^=:ixor <<=:ilshift "
-    ">>=:irshift",
+    "+=:iadd -=:isub *=:imul /=:itruediv %=:imod &=:iand |=:ior ^=:ixor <<=:ilshift >>=:irshift",
 )
 GETITEM = Operator("getitem", "[]", OperatorForm.INDEX)
 
@@ -36,6 +37,16 @@ SHIM_KINDS = {
     OperatorForm.BINARY: ShimKind.BINARY,
     OperatorForm.INPLACE: ShimKind.COMPOUND,
 }
+
+
+@dataclass(frozen=True)
+class OperatorOverloads:
+    """The variants of one C++ declaration bound to a Python operator (or vector constructor)."""
+
+    key: OperatorKey
+    variants: tuple[OverloadPlan, ...]
+    where: str  # the declaration's location
+    report: bool = True  # False: bound otherwise too (a `T& operator[]` also sets items)
 
 
 def python_operator(symbol: str, operands: int) -> Operator | None:
@@ -58,9 +69,9 @@ def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
 
 def free_operators(
     config: Config, decls: Declarations, known: KnownTypes, skipped: list[Skipped]
-) -> list[tuple[OperatorKey, OverloadPlan, str]]:
-    """(operator, overload, location) of every bound free operator."""
-    out: list[tuple[OperatorKey, OverloadPlan, str]] = []
+) -> list[OperatorOverloads]:
+    """Every bound free operator."""
+    out: list[OperatorOverloads] = []
     for fn in decls.functions:
         if fn.operator is None:
             continue
@@ -74,27 +85,24 @@ def free_operators(
             if op is None:
                 raise Skip(f"operator{fn.operator} has no Python equivalent")
             result = compound_result(fn, known) if op.form is OperatorForm.INPLACE else None
-            planned = variants(
-                config, fn, known, SHIM_KINDS[op.form], fn.operator, result=result
-            )
+            planned = variants(config, fn, known, SHIM_KINDS[op.form], fn.operator, result=result)
             if not any(isinstance(p.type, StructRef) for p in planned[0].params):
-                raise Skip("operands are numba-cuda native types: numba-cuda's own operator applies")
+                raise Skip(
+                    "operands are numba-cuda native types: numba-cuda's own operator applies"
+                )
         except (Skip, Unmapped) as err:
             reason = str(err) if isinstance(err, Skip) else f"type {err} has no Numba mapping"
             skipped.append(Skipped("operator", fn.qualified_name, reason, where))
             continue
-        out += [(op, v, where) for v in planned]
+        out.append(OperatorOverloads(op, tuple(planned), where))
     return out
 
 
 def merge_operators(
-    entries: list[tuple[OperatorKey, OverloadPlan, str]], skipped: list[Skipped]
+    declarations: list[OperatorOverloads], skipped: list[Skipped]
 ) -> list[OperatorBinding]:
     """One binding per Python operator, deduplicated by Numba signature."""
     sets: OverloadSets[OperatorKey] = OverloadSets("operator")
-    by_declaration: dict[tuple[OperatorKey, str, str], list[OverloadPlan]] = {}
-    for key, overload, where in entries:  # the variants of one declaration go in together
-        by_declaration.setdefault((key, overload.cxx_signature, where), []).append(overload)
-    for (key, _, where), overloads in by_declaration.items():
-        sets.add(key, overloads, skipped, where)
+    for d in declarations:
+        sets.add(d.key, d.variants, skipped if d.report else [], d.where)
     return [OperatorBinding(key, overloads) for key, overloads in sets.items()]

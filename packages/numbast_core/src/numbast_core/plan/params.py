@@ -92,7 +92,9 @@ def result_of(fn: Function, known: KnownTypes) -> tuple[TypeRef | None, str | No
 
 
 def cxx_signature(fn: Function) -> str:
-    params = ", ".join(f"{p.type.spelling} {param_name(i, p.name)}" for i, p in enumerate(fn.params))
+    params = ", ".join(
+        f"{p.type.spelling} {param_name(i, p.name)}" for i, p in enumerate(fn.params)
+    )
     return f"{fn.return_type.spelling} {fn.qualified_name}({params})"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class UniTuple:
     count: int
 
 
-TypeRef = Union[Scalar, Vector, Pointer, VoidPointer, StructRef, EnumRef, UniTuple]
+TypeRef: TypeAlias = Scalar | Vector | Pointer | VoidPointer | StructRef | EnumRef | UniTuple
 
 
 def value_type(ref: TypeRef) -> TypeRef:
