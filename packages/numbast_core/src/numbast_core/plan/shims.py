@@ -1,4 +1,4 @@
-"""What each C++ wrapper ("shim") does, as data; ``numbast_core.render.glue`` spells it.
+"""What each C++ wrapper ("shim") does, as data; ``numbast_core.render.cxx`` spells it.
 
 A shim is ``extern "C" __device__ void <name>(R* r, A0 const* a0, ...)``: it takes a pointer to
 each argument and to the result, so no C++ struct ABI is involved. Its C++ types are spelled from

@@ -1,6 +1,6 @@
 """Render a BindingPlan: the Python module (numba-cuda backend) and its C++ glue."""
 
-from .glue import glue, prelude
+from .cxx import glue, prelude
 from .module import all_overloads, python, runtime_text
 from .spelling import param_expression, type_expr
 

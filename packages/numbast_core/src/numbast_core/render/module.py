@@ -12,7 +12,7 @@ from importlib import resources
 
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
 from ..plan.names import RUNTIME_FILE
-from .glue import glue, prelude
+from .cxx import glue, prelude
 from .spelling import operator_key, param_expression, struct_type_name, type_expr, typedef_target
 
 
