@@ -60,6 +60,8 @@ def import_module_from_path(path: str | Path) -> ModuleType:
     """Import a generated module from its file, under a unique name."""
     name = f"_numbast_checked_{uuid.uuid4().hex}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # numba's typing registry needs the module to be importable
     spec.loader.exec_module(module)

@@ -41,7 +41,8 @@ class OverloadSets(Generic[Key]):
         """Add the variants of one C++ declaration; returns those kept. The declaration is
         reported skipped when none of its variants is kept."""
         overloads = self._sets.setdefault(key, {})
-        kept, clash = [], None
+        kept: list[OverloadPlan] = []
+        clash: OverloadPlan | None = None
         for variant in variants:
             signature = numba_signature(variant, self._receiver)
             if signature in overloads:

@@ -124,7 +124,7 @@ def variants(
         first_default -= 1
     signature = cxx_signature(fn)
     extra = 0 if receiver is None else 1
-    out = []
+    out: list[OverloadPlan] = []
     for arity in range(len(fn.params), first_default - 1, -1):
         used = planned[: arity + extra]
         shim = shim_name(

@@ -106,7 +106,7 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
         return Mapped(known.enums[name], ty.canonical)
     if name in known.structs:
         return Mapped(known.structs[name], ty.canonical)
-    if ty.kind == "ENUM" and ty.size in _INTEGER_BY_SIZE:
+    if ty.kind == "ENUM" and ty.size is not None and ty.size in _INTEGER_BY_SIZE:
         # An enum declared outside the bound files: pass its value as an integer of its width.
         return Mapped(Scalar(_INTEGER_BY_SIZE[ty.size]), name)
     if name in BUILTINS:
