@@ -169,6 +169,10 @@ class BoundCallable:
     operator: Operator | None = None  # OPERATOR, INDEX
 
 
+def _bound_row(kind: str, cxx_name: str, python_name: str) -> PlanRow:
+    return PlanRow(kind, cxx_name, python_name, "bound", "")
+
+
 def _function_callables(fn: FunctionBinding) -> Iterator[BoundCallable]:
     for o in fn.overloads:
         yield BoundCallable("function", fn.python_name, CallForm.CALL, o, callee=fn.python_name)
@@ -230,33 +234,28 @@ class BindingPlan:
             + [t.python_name for t in self.typedefs]
         )
 
+    def _callables_by_owner(self) -> Iterator[tuple[PlanRow | None, Iterator[BoundCallable]]]:
+        """The one walk over bound callables: per function, struct (with its own row) and
+        operator, in module order."""
+        for fn in self.functions:
+            yield None, _function_callables(fn)
+        for st in self.structs:
+            kind = "dependency struct" if st.dependency else "struct"  # declared elsewhere
+            yield _bound_row(kind, st.cxx_name, st.python_name), _struct_callables(st)
+        for op in self.operators:
+            yield None, _operator_callables(op)
+
     def callables(self) -> Iterator[BoundCallable]:
         """Every bound callable (each has one shim): functions, struct members, operators."""
-        for fn in self.functions:
-            yield from _function_callables(fn)
-        for st in self.structs:
-            yield from _struct_callables(st)
-        for op in self.operators:
-            yield from _operator_callables(op)
+        for _, calls in self._callables_by_owner():
+            yield from calls
 
     def rows(self) -> tuple[PlanRow, ...]:
         """One row per bound or skipped declaration, for tables and JSON."""
-
-        def bound(kind: str, cxx: str, python: str) -> PlanRow:
-            return PlanRow(kind, cxx, python, "bound", "")
-
-        rows = [bound("enum", e.cxx_name, e.python_name) for e in self.enums]
-        for fn in self.functions:
-            rows += [bound(c.kind, c.overload.cxx_signature, c.python_name)
-                     for c in _function_callables(fn)]  # fmt: skip
-        for st in self.structs:
-            kind = "dependency struct" if st.dependency else "struct"  # declared elsewhere
-            rows.append(bound(kind, st.cxx_name, st.python_name))
-            rows += [bound(c.kind, c.overload.cxx_signature, c.python_name)
-                     for c in _struct_callables(st)]  # fmt: skip
-        for op in self.operators:
-            rows += [bound(c.kind, c.overload.cxx_signature, c.python_name)
-                     for c in _operator_callables(op)]  # fmt: skip
-        rows += [bound("typedef", t.cxx_name, t.python_name) for t in self.typedefs]
+        rows = [_bound_row("enum", e.cxx_name, e.python_name) for e in self.enums]
+        for owner, calls in self._callables_by_owner():
+            rows += [owner] if owner is not None else []
+            rows += [_bound_row(c.kind, c.overload.cxx_signature, c.python_name) for c in calls]
+        rows += [_bound_row("typedef", t.cxx_name, t.python_name) for t in self.typedefs]
         rows += [PlanRow(s.kind, s.cxx_name, "", "skipped", s.reason) for s in self.skipped]
         return tuple(rows)
