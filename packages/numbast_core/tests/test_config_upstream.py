@@ -12,6 +12,13 @@ import pytest
 from numbast_core import pipeline
 from numbast_core.config import Config, ConfigError, Exclude, ModuleCallbacks, load_config
 from numbast_core.config import _upstream as upstream
+from numbast_core.render.cxx import include_directive
+
+
+def _directive(cfg: Config) -> str:
+    """The line the generated glue includes the Entry Point with."""
+    return include_directive(cfg.entry_point_include, cfg.entry_point_include_quoted)
+
 
 DATA = Path(__file__).parent / "data"
 NUMBA_CUDA_CONFIGS = DATA / "numba_cuda"
@@ -64,7 +71,7 @@ def test_numba_cuda_configs_load_unchanged(name, tmp_path, monkeypatch):
     assert cfg.entry_point == headers[0]
     assert cfg.file_list == headers
     assert cfg.entry_point_include == f"{name}.h"
-    assert cfg.entry_point_include_directive == f'#include "{name}.h"'
+    assert _directive(cfg) == f'#include "{name}.h"'
     assert cfg.use_separate_registry is True
     assert cfg.name.startswith("Numba ") and cfg.version.startswith("0.0.")
     assert cfg.warnings == ()  # Require Pynvjitlink: False is silent
@@ -149,14 +156,14 @@ def test_absolute_and_angle_bracket_paths_need_no_base(tmp_path):
 )
 def test_shim_include_override_forms(yaml_value, directive, tmp_path):
     cfg = load(tmp_path, f"Shim Include Override: {yaml_value}\n")
-    assert cfg.entry_point_include_directive == directive
+    assert _directive(cfg) == directive
     name = directive.split(None, 1)[1][1:-1]
     assert cfg.entry_point_include == cfg.shim_include_override == name
 
 
 def test_without_override_the_entry_point_is_included_with_angle_brackets(tmp_path):
     cfg = load(tmp_path, "")
-    assert cfg.entry_point_include_directive == f"#include <{cfg.entry_point}>"
+    assert _directive(cfg) == f"#include <{cfg.entry_point}>"
 
 
 @pytest.mark.parametrize(
@@ -189,10 +196,10 @@ def test_shim_include_override_that_is_no_header_name_is_an_error(value, tmp_pat
 
 def test_quoted_override_reaches_the_glue(tmp_path):
     from ast_canopy.model import Declarations
-    from numbast_core import plan
+    from numbast_core import plan, render
 
     cfg = load(tmp_path, 'Shim Include Override: "\\"cuda_bf16.h\\""\n')
-    glue = plan.build(cfg, Declarations()).glue_prelude
+    glue = render.prelude(plan.build(cfg, Declarations()))
     assert glue.splitlines() == ['#include "cuda_bf16.h"']
 
 

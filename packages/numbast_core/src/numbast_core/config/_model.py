@@ -121,12 +121,6 @@ class Config:
         """The (single) GPU architecture."""
         return self.gpu_arch[0]
 
-    @property
-    def entry_point_include_directive(self) -> str:
-        """The C++ line that includes the Entry Point in the generated glue."""
-        name = self.entry_point_include
-        return f'#include "{name}"' if self.entry_point_include_quoted else f"#include <{name}>"
-
     def with_arch(self, arch: str) -> Config:
         """Return a copy whose ``GPU Arch`` is ``[arch]`` (the command line's override)."""
         if not isinstance(arch, str) or not ARCH_RE.match(arch):
