@@ -1,36 +1,57 @@
+# ruff: noqa: E402 (the numba-cuda version is checked before numba-cuda is imported)
 # ---- numbast runtime: shared by every binding in this module -------------------------------
 # Each bound C++ callable has an ``extern "C" __device__`` wrapper ("shim") in this module's C++
 # glue. The glue is compiled once per process with NVRTC to LTO-IR for the module's GPU arch and
 # linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
-import enum as _pyenum  # noqa: F401 (used by the enum classes below)
+import importlib.metadata as _metadata
 import operator as _operator
 import re as _re
 import sys as _sys
-import warnings as _warnings
+import threading as _threading
+
+_ABI = "numbast-rt-1"  # tags all state shared with other generated modules
+_NUMBA_CUDA = ((0, 30, 4), (0, 31))  # the numba-cuda versions [from, to) this runtime is tested on
+_found = _metadata.version("numba-cuda")
+if not _NUMBA_CUDA[0] <= tuple(int(n) for n in _re.findall(r"\d+", _found)[:3]) < _NUMBA_CUDA[1]:
+    _low, _high = (".".join(map(str, v)) for v in _NUMBA_CUDA)
+    raise ImportError(
+        f"{__name__} was generated for numba-cuda >={_low},<{_high} but numba-cuda {_found} is "
+        "installed: install a numba-cuda in that range, or regenerate this module from its "
+        "config (named at the top of this file) with a numbast that supports your numba-cuda"
+    )
 
 from llvmlite import ir as _ir
-from numba.cuda import cgutils as _cgutils
+from numba.cuda import LTOIR as _LTOIR
+from numba.cuda import config as _numba_config
 from numba.cuda import types
-from numba.cuda.core import config as _numba_config
+
+# ---- numba-cuda internals: every private numba-cuda API this module uses, tested with
+# numba-cuda 0.30.4 (the range checked above); none has a public equivalent there. Registries
+# (typing, lowering, rewrites), typing templates, type conversions, Numba IR (struct writes),
+# CUDA vector types as Numba types, and numba.cuda.descriptor (imported in install()).
 from numba.cuda.core import ir as _nir
 from numba.cuda.core.errors import NumbaError as _NumbaError
 from numba.cuda.core.imputils import Registry as _TargetRegistry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
-from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrite_registry
-from numba.cuda.cudadrv import nvrtc as _nvrtc
-from numba.cuda.cudadrv.linkable_code import LTOIR as _LTOIR
-from numba.cuda.datamodel import models as _models  # noqa: F401 (Data Models overrides)
-from numba.cuda.datamodel.models import StructModel as _StructModel
-from numba.cuda.models import register_model as _register_model
+from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrites
+from numba.cuda.extending import core_models as _models  # (also Data Models overrides)
+from numba.cuda.extending import register_model as _register_model
 from numba.cuda.typeconv import Conversion as _Conversion
-from numba.cuda.typing import signature as _signature
 from numba.cuda.typing.templates import AttributeTemplate as _AttributeTemplate
 from numba.cuda.typing.templates import ConcreteTemplate as _ConcreteTemplate
 from numba.cuda.typing.templates import Registry as _TypingRegistry
 from numba.cuda.typing.templates import builtin_registry as _builtin_typing_registry
-from numba.cuda.vector_types import vector_types as _vector_types  # noqa: F401 (used by rows)
+from numba.cuda.typing.templates import signature as _signature
+
+_SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)  # kernels run as Python: C++ cannot run there
+if _SIMULATOR:  # numba.cuda.vector_types needs the CUDA target: the simulator has its own
+    import numba.cuda as _cuda
+
+    _vector_types = type("_SimVectors", (dict,), {"__missing__": lambda _, n: getattr(_cuda, n)})()
+else:
+    from numba.cuda.vector_types import vector_types as _vector_types  # noqa: F401 (rows)
 
 _SLOT_ALIGN = 32  # argument/result slots: enough for every CUDA type (double4_32a: 32)
 
@@ -39,67 +60,91 @@ class GlueCompileError(_NumbaError):
     """The C++ glue of a binding did not compile with NVRTC."""
 
 
-class _Glue:
-    """The module's C++ glue, compiled lazily and cached per (text, arch, CUDA version)."""
+def _nvrtc_ltoir(source, arch, include_dirs, headers):
+    """LTO-IR of ``source``, compiled by NVRTC (cuda-python's public API) with explicit ``-I``
+    options: no process-global state is read or changed. Raises ``GlueCompileError(log)``."""
+    from cuda import pathfinder
+    from cuda.bindings import nvrtc
 
-    def __init__(self, prelude, shims, arch, include_dirs=(), setup=None, teardown=None):
+    def checked(result, what):
+        if result[0] != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            raise GlueCompileError(f"{what} failed: {result[0]!r}")
+        return result[1:]
+
+    (program,) = checked(
+        nvrtc.nvrtcCreateProgram(
+            source.encode(),
+            b"glue.cu",
+            len(headers),
+            [text.encode() for text in headers.values()],
+            [name.encode() for name in headers],
+        ),
+        "nvrtcCreateProgram",
+    )
+    try:
+        cccl = pathfinder.locate_nvidia_header_directory("cccl")
+        cuda_dirs = [pathfinder.find_nvidia_header_directory("cudart"), cccl and cccl.abs_path]
+        dirs = [d for d in (*cuda_dirs, *include_dirs) if d]
+        options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
+        (status,) = nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])
+        if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            (size,) = checked(nvrtc.nvrtcGetProgramLogSize(program), "nvrtcGetProgramLogSize")
+            log = b" " * size
+            checked(nvrtc.nvrtcGetProgramLog(program, log), "nvrtcGetProgramLog")
+            raise GlueCompileError(log.decode(errors="replace").rstrip("\0"))
+        (size,) = checked(nvrtc.nvrtcGetLTOIRSize(program), "nvrtcGetLTOIRSize")
+        code = b" " * size
+        checked(nvrtc.nvrtcGetLTOIR(program, code), "nvrtcGetLTOIR")
+        return code
+    finally:
+        nvrtc.nvrtcDestroyProgram(program)
+
+
+class _Glue:
+    """The module's C++ glue, compiled lazily and cached per (arch, NVRTC version).
+
+    ``headers``: {include name: text} given to NVRTC in memory, before the include dirs."""
+
+    def __init__(
+        self, prelude, shims, arch, include_dirs=(), setup=None, teardown=None, headers=None
+    ):
         self.prelude, self.shims, self.arch = prelude, dict(shims), arch
         self.include_dirs, self.setup, self.teardown = tuple(include_dirs), setup, teardown
+        self.headers, self._lock = dict(headers or {}), _threading.Lock()
         self._compiled = {}  # (arch, nvrtc version) -> (LTOIR or None, {shim: error})
         # symbols unique to this glue: kernels may link the glue of several modules that bind
         # the same C++ entity (they share its struct types)
         self.suffix = f"_{id(self):x}"
-
-    def _cc(self):
-        digits = _re.fullmatch(r"sm_(\d+)(a?)", self.arch)
-        number = int(digits.group(1))
-        return (
-            (number // 10, number % 10, digits.group(2)) if digits.group(2) else divmod(number, 10)
-        )
 
     def _compile(self, names):
         lines, owner = self.prelude.splitlines(), {}
         for name in names:
             owner[len(lines) + 1] = name
             lines.append(self.shims[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
-        extra = _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS
-        if self.include_dirs:
-            _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = ":".join(self.include_dirs)
         try:
-            # Header warnings (e.g. deprecations) are not actionable for users of the binding.
-            with _warnings.catch_warnings():
-                _warnings.filterwarnings("ignore", message="NVRTC log messages")
-                code, _ = _nvrtc.compile("\n".join(lines) + "\n", "glue.cu", self._cc(), ltoir=True)
-            return code.code, {}
-        except Exception as error:  # NVRTC reports compile errors with the log in the message
+            source = "\n".join(lines) + "\n"
+            return _nvrtc_ltoir(source, self.arch, self.include_dirs, self.headers), {}
+        except GlueCompileError as error:  # the log names the failing lines
             log = str(error)
             errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
             hits = _re.findall(errors, log)  # warnings on a shim's line are not its failure
             culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
-            failed = dict.fromkeys(culprits or names, log)
-            return None, failed
-        finally:
-            _numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = extra
+            return None, dict.fromkeys(culprits or names, log)
 
     def linkable(self, shim, what):
-        key = (self.arch, _nvrtc._get_nvrtc_version())
-        if key not in self._compiled:
-            names, failed, code = sorted(self.shims), {}, None
-            while names and code is None:  # drop the shims that fail, compile the rest
-                code, newly = self._compile(names)
-                failed.update(newly)
-                names = [n for n in names if n not in failed]
-            obj = (
-                _LTOIR(
-                    code,
-                    name="numbast-glue",
-                    setup_callback=self.setup,
-                    teardown_callback=self.teardown,
-                )
-                if code
-                else None
-            )
-            self._compiled[key] = (obj, failed)
+        from cuda.bindings import nvrtc
+
+        key = (self.arch, nvrtc.nvrtcVersion()[1:])
+        with self._lock:
+            if key not in self._compiled:
+                names, failed, code = sorted(self.shims), {}, None
+                while names and code is None:  # drop the shims that fail, compile the rest
+                    code, newly = self._compile(names)
+                    failed.update(newly)
+                    names = [n for n in names if n not in failed]
+                callbacks = {"setup_callback": self.setup, "teardown_callback": self.teardown}
+                obj = _LTOIR(code, name="numbast-glue", **callbacks) if code else None
+                self._compiled[key] = (obj, failed)
         obj, failed = self._compiled[key]
         if shim in failed:
             raise GlueCompileError(f"the C++ glue for {what} does not compile:\n{failed[shim]}")
@@ -115,7 +160,7 @@ class _Registries:
         self.target = _TargetRegistry() if separate else _builtin_target_registry
 
     def install(self):
-        from numba.cuda.descriptor import cuda_target
+        from numba.cuda.descriptor import cuda_target  # (internal, see above)
 
         if self.separate:
             cuda_target.target_context.refresh()
@@ -135,26 +180,11 @@ def _out(ty):
     return ("out", None, ty)
 
 
-def _inout(ty):
-    return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
-
-
-def _enum(cls, underlying):
-    return ("in", types.IntEnumMember(cls, types.int64), underlying)
-
-
 def _slot(context, builder, ty):
-    slot = _cgutils.alloca_once(builder, context.get_data_type(ty))
+    with builder.goto_entry_block():
+        slot = builder.alloca(context.get_data_type(ty))
     slot.align = _SLOT_ALIGN
     return slot
-
-
-def _store(context, builder, value, ty, slot):
-    builder.store(context.data_model_manager[ty].as_data(builder, value), slot)
-
-
-def _load(context, builder, ty, slot):
-    return context.data_model_manager[ty].from_data(builder, builder.load(slot))
 
 
 def _call(context, builder, glue, row, args, argtypes):
@@ -174,18 +204,18 @@ def _call(context, builder, glue, row, args, argtypes):
             pointers.append(value)
             continue
         slot = _slot(context, builder, slot_type)
-        _store(
-            context, builder, context.cast(builder, value, value_type, slot_type), slot_type, slot
-        )
+        value = context.cast(builder, value, value_type, slot_type)
+        builder.store(context.data_model_manager[slot_type].as_data(builder, value), slot)
         pointers.append(slot)
         if mode == "inout":
             updated.append((slot_type, slot))
     results = [] if ret is None else [(ret, _slot(context, builder, ret))]
     pointers = [p for _, p in results] + pointers
+    symbol, module = shim + glue.suffix, builder.module
     fnty = _ir.FunctionType(_ir.VoidType(), [p.type for p in pointers])
-    symbol = shim + glue.suffix
-    builder.call(_cgutils.get_or_insert_function(builder.module, fnty, symbol), pointers)
-    return [_load(context, builder, ty, p) for ty, p in results + outs + updated]
+    builder.call(module.globals.get(symbol) or _ir.Function(module, fnty, symbol), pointers)
+    dmm = context.data_model_manager
+    return [dmm[ty].from_data(builder, builder.load(p)) for ty, p in results + outs + updated]
 
 
 def _pack(context, builder, ty, values):
@@ -205,22 +235,25 @@ def _lowering(glue, row):
     return lower
 
 
-def _result_type(ret, params):
-    outs = [slot for mode, _, slot in params if mode == "out"]
-    values = ([] if ret is None else [ret]) + outs
-    result = types.void if not values else values[0] if len(values) == 1 else types.Tuple(values)
-    return types.Tuple((result, params[0][2])) if params and params[0][0] == "inout" else result
-
-
 def _case(row, recvr=None):
+    """The Numba signature of a row: (result, out_return values) and, for a non-const method,
+    (that, the updated receiver)."""
     _, _, ret, params, _ = row
     params = params[1:] if recvr is not None else params  # a method's receiver is bound to it
-    args = [t for m, t, _ in params if m != "out"]
-    return _signature(_result_type(ret, params), *args, recvr=recvr)
+    values = ([] if ret is None else [ret]) + [slot for mode, _, slot in params if mode == "out"]
+    result = types.void if not values else values[0] if len(values) == 1 else types.Tuple(values)
+    if params and params[0][0] == "inout":
+        result = types.Tuple((result, params[0][2]))
+    return _signature(result, *[t for m, t, _ in params if m != "out"], recvr=recvr)
 
 
 def _stub(name, doc):
     def stub(*args, **kwargs):
+        if _SIMULATOR:
+            raise RuntimeError(
+                f"{name}() calls C++ code, which needs the CUDA target: C++ bindings cannot run "
+                "under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)"
+            )
         raise TypeError(f"{name}() is a CUDA device function: call it from a @cuda.jit kernel")
 
     stub.__name__ = stub.__qualname__ = name
@@ -231,6 +264,8 @@ def _stub(name, doc):
 def _function(registries, glue, name, doc, rows):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative)."""
     key = _stub(name, doc)
+    if _SIMULATOR:
+        return key
     cases = [_case(row) for row in rows]
     for row, case in zip(rows, cases):
         registries.target.lower(key, *case.args)(_lowering(glue, row))
@@ -240,31 +275,38 @@ def _function(registries, glue, name, doc, rows):
     return key
 
 
-# ---- structs ---------------------------------------------------------------------------------
+# ---- runtime section: enums (bound C++ enums) ------------------------------------------------
+import enum as _pyenum  # noqa: F401 (the enum classes below)
+
+
+def _enum(cls, underlying):
+    return ("in", types.IntEnumMember(cls, types.int64), underlying)
+
+
+# ---- runtime section: structs (bound C++ structs) --------------------------------------------
 class _StructTypeMixin:
     """A bound C++ struct: value semantics, layout equal to C++ (padding as opaque bytes)."""
 
     # numba lowers `v op= w` on immutable types with the plain `op`: C++ `op=` must run instead
     mutable = True
+    numbast_abi = _ABI
 
     def can_convert_from(self, typingctx, other):
-        if other in self._implicit_from:
-            return _Conversion.unsafe
-        return None
+        return _Conversion.unsafe if other in self._implicit_from else None
 
     def can_convert_to(self, typingctx, other):
-        if other in self._implicit_to:
-            return _Conversion.unsafe
-        return None
+        return _Conversion.unsafe if other in self._implicit_to else None
 
 
 def _shared_structs():
-    """C++ name -> [Numba types] that the generated modules imported so far made."""
+    """C++ name -> [Numba types] that the generated modules of this runtime ABI imported so far
+    made (their ``__numbast_structs__``, keyed by (ABI, C++ name))."""
     found = {}
     for module in list(_sys.modules.values()):
         shared = getattr(module, "__numbast_structs__", None)
-        for cxx_name, ty in shared.items() if isinstance(shared, dict) else ():
-            found.setdefault(cxx_name, []).append(ty)
+        for key, ty in shared.items() if isinstance(shared, dict) else ():
+            if isinstance(key, tuple) and key[0] == _ABI:
+                found.setdefault(key[1], []).append(ty)
     return found
 
 
@@ -282,7 +324,7 @@ def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
     ty._implicit_from, ty._implicit_to, ty._setters, ty.cxx_name = {}, {}, {}, cxx_name
-    ty._layout = layout
+    ty._layout, ty._fields = layout, {f: t for f, t, _, _ in fields if f is not None}
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
         if offset > end:
@@ -293,14 +335,12 @@ def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=
         end = offset + nbytes
     if size > end:
         members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
-    base = model or _StructModel
 
-    class Model(base):
+    class Model(model or _models.StructModel):
         def __init__(self, dmm, fe_type):
             super().__init__(dmm, fe_type, members)
 
     _register_model(cls)(Model)
-    ty._fields = {f: t for f, t, _, _ in fields if f is not None}
     return ty
 
 
@@ -308,11 +348,16 @@ def _bind_struct(
     registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=(), setitem=()
 ):
     """Fields, methods, static methods, conversions and item writes of a struct type."""
-    bound_methods = {}
+    for name, stub in statics:
+        setattr(handle, name, stub)
+    if _SIMULATOR:
+        return
+    bound_methods, mutable = {}, bool(ty._fields or setitem)
     for name, rows in methods:
         key = f"{ty.cxx_name}.{name}"
         cases = [_case(row, recvr=ty) for row in rows]
         mutating = [row for row in rows if row[3][0][0] == "inout"]
+        mutable |= bool(mutating)
         for row, case in zip(rows, cases):
             if row not in mutating:  # a non-const method is only called through _StructWrites
                 registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
@@ -322,6 +367,7 @@ def _bind_struct(
             {
                 "key": key,
                 "cases": cases,
+                "numbast_abi": _ABI,
                 "mutating": {c.args for r, c in zip(rows, cases) if r in mutating},
                 "mutator": _function(registries, glue, key, key, mutating) if mutating else None,
             },
@@ -338,28 +384,12 @@ def _bind_struct(
             return None
 
     registries.typing.register_attr(Attributes)
-    for field, field_type in ty._fields.items():
+    for field in ty._fields:
         registries.target.lower_getattr(ty, field)(_field_getter(field))
-        setter = _function(registries, glue, f"{ty.name}.{field} =", f"set {field}", [])
-        setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
-        registries.target.lower(setter, ty, field_type)(_field_setter(field))
-        ty._setters[field] = setter
-    if setitem:
-        ty._setters["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
-
-        class SetItem(_ConcreteTemplate):  # typing only: _StructWrites rewrites every v[i] = x
-            key = _operator.setitem
-
-            def apply(self, args, kws):
-                return self._select(self.cases, args, kws) if args and args[0] == ty else None
-
-        SetItem.cases = [_signature(types.none, *c.args) for c in map(_case, setitem)]
-
-        registries.typing.register_global(_operator.setitem, types.Function(SetItem))
-    static_types = {}
-    for name, stub in statics:
-        setattr(handle, name, stub)
-        static_types[name] = stub._numba_type
+    if mutable:
+        _bind_writes(registries, glue, ty, setitem)
+    static_types = {name: stub._numba_type for name, stub in statics}
+    for name in static_types:
         registries.target.lower_getattr(handle._numba_type, name)(_dummy_getter)
 
     class StaticAttributes(_AttributeTemplate):
@@ -382,15 +412,52 @@ def _field_getter(field):
     def get(context, builder, ty, value):
         helper = context.make_helper(builder, ty, value=value)
         # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
-        return helper[helper._datamodel.get_field_position(field)]
+        return helper[context.data_model_manager[ty].get_field_position(field)]
 
     return get
+
+
+def _dummy_getter(context, builder, ty, value):
+    return context.get_dummy_value()
+
+
+def _cast_lowering(glue, row):
+    def cast(context, builder, fromty, toty, value):
+        return _call(context, builder, glue, row, [value], [fromty])[0]
+
+    return cast
+
+
+# ---- runtime section: writes (struct fields, items and non-const methods) ----------------------
+def _inout(ty):
+    return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
+
+
+def _bind_writes(registries, glue, ty, setitem):
+    """The functions that _StructWrites calls for ``v.field = x`` and ``v[i] = x``."""
+    for field, field_type in ty._fields.items():
+        setter = _function(registries, glue, f"{ty.name}.{field} =", f"set {field}", [])
+        setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
+        registries.target.lower(setter, ty, field_type)(_field_setter(field))
+        ty._setters[field] = setter
+    if setitem:
+        ty._setters["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
+
+        class SetItem(_ConcreteTemplate):  # typing only: _StructWrites rewrites every v[i] = x
+            key = _operator.setitem
+
+            def apply(self, args, kws):
+                return super().apply(args, kws) if args and args[0] == ty else None
+
+        SetItem.cases = [_signature(types.none, *c.args) for c in map(_case, setitem)]
+        registries.typing.register_global(_operator.setitem, types.Function(SetItem))
 
 
 def _field_setter(field):
     def set_field(context, builder, sig, args):
         helper = context.make_helper(builder, sig.args[0], value=args[0])
-        helper[helper._datamodel.get_field_position(field)] = args[1]  # see _field_getter
+        position = context.data_model_manager[sig.args[0]].get_field_position(field)
+        helper[position] = args[1]  # by position: see _field_getter
         return helper._getvalue()
 
     return set_field
@@ -408,8 +475,14 @@ class _StructWrites(_Rewrite):
     ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
     """
 
+    numbast_abi = _ABI  # one rewrite per runtime ABI; it changes only its ABI's structs
+
     def __init__(self, state):
         self.state = state
+
+    def _setter(self, var, name):
+        ty = self.typemap.get(var.name)
+        return ty._setters.get(name) if getattr(ty, "numbast_abi", None) == _ABI else None
 
     def match(self, func_ir, block, typemap, calltypes):
         self.ir, self.block, self.typemap, self.calltypes = func_ir, block, typemap, calltypes
@@ -419,7 +492,7 @@ class _StructWrites(_Rewrite):
         """(function, receiver, arguments, their types, result or None, what) of a write."""
         if isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
             name = getattr(inst, "attr", "[]")
-            setter = getattr(self.typemap.get(inst.target.name), "_setters", {}).get(name)
+            setter = self._setter(inst.target, name)
             if setter is None:
                 return None
             what, args = f"assign field {name!r}", [inst.value]
@@ -432,7 +505,11 @@ class _StructWrites(_Rewrite):
         call = inst.value if isinstance(inst, _nir.Assign) else None
         if isinstance(call, _nir.Expr) and call.op == "call":
             method = getattr(self.typemap.get(call.func.name), "template", None)
-            if getattr(method, "mutator", None) and self.calltypes[call].args in method.mutating:
+            if (
+                getattr(method, "numbast_abi", None) == _ABI
+                and method.mutator
+                and (self.calltypes[call].args in method.mutating)
+            ):
                 bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
                 what = f"call non-const method {bound.attr!r}"
                 return method.mutator, bound.value, call.args, self.calltypes[call].args, inst, what
@@ -459,7 +536,7 @@ class _StructWrites(_Rewrite):
                 return [store]
         elif op == "getattr":
             parent = source.value
-            setter = getattr(self.typemap.get(parent.name), "_setters", {}).get(source.attr)
+            setter = self._setter(parent, source.attr)
             if setter is not None:
                 rebind = self._rebind(setter, parent, [var], loc)
                 return [*rebind, *self._store_back(parent, what, loc)]
@@ -522,24 +599,16 @@ class _StructWrites(_Rewrite):
         return block
 
 
-if not any(r.__name__ == "_StructWrites" for r in _rewrite_registry.rewrites["after-inference"]):
-    _rewrite_registry.register("after-inference")(_StructWrites)
+if not _SIMULATOR and not any(
+    getattr(r, "numbast_abi", None) == _ABI for r in _rewrites.rewrites["after-inference"]
+):
+    _rewrites.register("after-inference")(_StructWrites)
 
 
-def _dummy_getter(context, builder, ty, value):
-    return context.get_dummy_value()
-
-
-def _cast_lowering(glue, row):
-    def cast(context, builder, fromty, toty, value):
-        return _call(context, builder, glue, row, [value], [fromty])[0]
-
-    return cast
-
-
+# ---- runtime section: operators (C++ operators on bound structs) -------------------------------
 def _operators(registries, glue, owned, operators):
     """Operators whose cases apply only when an operand is one of this module's structs."""
-    for op, rows in operators:
+    for op, rows in operators if not _SIMULATOR else ():
         cases = [_case(row) for row in rows]
         for row, case in zip(rows, cases):
             registries.target.lower(op, *case.args)(_lowering(glue, row))
@@ -547,10 +616,10 @@ def _operators(registries, glue, owned, operators):
         class Operator(_ConcreteTemplate):
             key = op
 
-            def apply(self, args, kws, _cases=tuple(cases)):
+            def apply(self, args, kws):
                 if not any(a in owned for a in args):
                     return None  # never touch builtin operands: no hijack
-                return self._select(list(_cases), args, kws)
+                return super().apply(args, kws)
 
         Operator.cases = cases
         registries.typing.register_global(op, types.Function(Operator))
