@@ -91,7 +91,8 @@ def _nvrtc_ltoir(source, arch, include_dirs, headers):
             (size,) = checked(nvrtc.nvrtcGetProgramLogSize(program), "nvrtcGetProgramLogSize")
             log = b" " * size
             checked(nvrtc.nvrtcGetProgramLog(program, log), "nvrtcGetProgramLog")
-            raise GlueCompileError(log.decode(errors="replace").rstrip("\0"))
+            log = log.decode(errors="replace").rstrip("\0")
+            raise GlueCompileError(f"NVRTC ({arch}) compilation log:\n{log}")
         (size,) = checked(nvrtc.nvrtcGetLTOIRSize(program), "nvrtcGetLTOIRSize")
         code = b" " * size
         checked(nvrtc.nvrtcGetLTOIR(program, code), "nvrtcGetLTOIR")
@@ -235,16 +236,18 @@ def _lowering(glue, row):
     return lower
 
 
-def _case(row, recvr=None):
-    """The Numba signature of a row: (result, out_return values) and, for a non-const method,
-    (that, the updated receiver)."""
-    _, _, ret, params, _ = row
-    params = params[1:] if recvr is not None else params  # a method's receiver is bound to it
+def _result_type(ret, params):
+    """(result, out_return values) and, for a non-const method, (that, the updated receiver)."""
     values = ([] if ret is None else [ret]) + [slot for mode, _, slot in params if mode == "out"]
     result = types.void if not values else values[0] if len(values) == 1 else types.Tuple(values)
-    if params and params[0][0] == "inout":
-        result = types.Tuple((result, params[0][2]))
-    return _signature(result, *[t for m, t, _ in params if m != "out"], recvr=recvr)
+    return types.Tuple((result, params[0][2])) if params and params[0][0] == "inout" else result
+
+
+def _case(row, recvr=None):
+    _, _, ret, params, _ = row
+    params = params[1:] if recvr is not None else params  # a method's receiver is bound to it
+    args = [t for m, t, _ in params if m != "out"]
+    return _signature(_result_type(ret, params), *args, recvr=recvr)
 
 
 def _stub(name, doc):
