@@ -62,7 +62,7 @@ class GlueCompileError(_NumbaError):
 
 def _nvrtc_ltoir(source, arch, include_dirs, headers):
     """LTO-IR of ``source``, compiled by NVRTC (cuda-python's public API) with explicit ``-I``
-    options: no process-global state is read or changed. Raises ``GlueCompileError(log)``."""
+    options: no process-global state is changed. Raises ``GlueCompileError(log)``."""
     from cuda import pathfinder
     from cuda.bindings import nvrtc
 
@@ -84,7 +84,8 @@ def _nvrtc_ltoir(source, arch, include_dirs, headers):
     try:
         cccl = pathfinder.locate_nvidia_header_directory("cccl")
         cuda_dirs = [pathfinder.find_nvidia_header_directory("cudart"), cccl and cccl.abs_path]
-        dirs = [d for d in (*cuda_dirs, *include_dirs) if d]
+        user = (_numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS or "").split(":")  # read, never set
+        dirs = [d for d in (*cuda_dirs, *include_dirs, *user) if d]
         options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
         (status,) = nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])
         if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:
