@@ -25,19 +25,21 @@ from llvmlite import ir as _ir
 from numba.cuda import LTOIR as _LTOIR
 from numba.cuda import config as _numba_config
 from numba.cuda import types
+from numba.cuda.extending import core_models as _models  # (also Data Models overrides)
+from numba.cuda.extending import register_model as _register_model
+
+_SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)  # kernels run as Python: C++ cannot run there
 
 # ---- numba-cuda internals: every private numba-cuda API this module uses, tested with
-# numba-cuda 0.30.4 (the range checked above); none has a public equivalent there. Registries
+# numba-cuda 0.30.4 (the range checked above); none has a public equivalent there: registries
 # (typing, lowering, rewrites), typing templates, type conversions, Numba IR (struct writes),
-# CUDA vector types as Numba types, and numba.cuda.descriptor (imported in install()).
+# CUDA vector types as Numba types (below), numba.cuda.descriptor (in install()).
 from numba.cuda.core import ir as _nir
 from numba.cuda.core.errors import NumbaError as _NumbaError
 from numba.cuda.core.imputils import Registry as _TargetRegistry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
 from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrites
-from numba.cuda.extending import core_models as _models  # (also Data Models overrides)
-from numba.cuda.extending import register_model as _register_model
 from numba.cuda.typeconv import Conversion as _Conversion
 from numba.cuda.typing.templates import AttributeTemplate as _AttributeTemplate
 from numba.cuda.typing.templates import ConcreteTemplate as _ConcreteTemplate
@@ -45,7 +47,6 @@ from numba.cuda.typing.templates import Registry as _TypingRegistry
 from numba.cuda.typing.templates import builtin_registry as _builtin_typing_registry
 from numba.cuda.typing.templates import signature as _signature
 
-_SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)  # kernels run as Python: C++ cannot run there
 if _SIMULATOR:  # numba.cuda.vector_types needs the CUDA target: the simulator has its own
     import numba.cuda as _cuda
 
@@ -61,25 +62,22 @@ class GlueCompileError(_NumbaError):
 
 
 def _nvrtc_ltoir(source, arch, include_dirs, headers):
-    """LTO-IR of ``source``, compiled by NVRTC (cuda-python's public API) with explicit ``-I``
-    options: no process-global state is changed. Raises ``GlueCompileError(log)``."""
+    """LTO-IR of ``source``, compiled through cuda-python's NVRTC API with explicit ``-I``
+    options (no process-global state is changed). Raises ``GlueCompileError(log)``."""
     from cuda import pathfinder
     from cuda.bindings import nvrtc
 
-    def checked(result, what):
-        if result[0] != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-            raise GlueCompileError(f"{what} failed: {result[0]!r}")
-        return result[1:]
+    SUCCESS = nvrtc.nvrtcResult.NVRTC_SUCCESS
 
-    (program,) = checked(
-        nvrtc.nvrtcCreateProgram(
-            source.encode(),
-            b"glue.cu",
-            len(headers),
-            [text.encode() for text in headers.values()],
-            [name.encode() for name in headers],
-        ),
-        "nvrtcCreateProgram",
+    def ok(status, *value):  # NVRTC calls return (status, *value)
+        if status != SUCCESS:
+            raise GlueCompileError(f"NVRTC: {status!r}")
+        return value[0] if value else None
+
+    encoded = [s.encode() for s in (*headers.values(), *headers)]  # texts, then include names
+    n = len(headers)
+    program = ok(
+        *nvrtc.nvrtcCreateProgram(source.encode(), b"glue.cu", n, encoded[:n], encoded[n:])
     )
     try:
         cccl = pathfinder.locate_nvidia_header_directory("cccl")
@@ -87,16 +85,14 @@ def _nvrtc_ltoir(source, arch, include_dirs, headers):
         user = (_numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS or "").split(":")  # read, never set
         dirs = [d for d in (*cuda_dirs, *include_dirs, *user) if d]
         options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
-        (status,) = nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])
-        if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-            (size,) = checked(nvrtc.nvrtcGetProgramLogSize(program), "nvrtcGetProgramLogSize")
-            log = b" " * size
-            checked(nvrtc.nvrtcGetProgramLog(program, log), "nvrtcGetProgramLog")
+        options = [o.encode() for o in options]
+        if nvrtc.nvrtcCompileProgram(program, len(options), options)[0] != SUCCESS:
+            log = b" " * ok(*nvrtc.nvrtcGetProgramLogSize(program))
+            ok(*nvrtc.nvrtcGetProgramLog(program, log))
             log = log.decode(errors="replace").rstrip("\0")
             raise GlueCompileError(f"NVRTC ({arch}) compilation log:\n{log}")
-        (size,) = checked(nvrtc.nvrtcGetLTOIRSize(program), "nvrtcGetLTOIRSize")
-        code = b" " * size
-        checked(nvrtc.nvrtcGetLTOIR(program, code), "nvrtcGetLTOIR")
+        code = b" " * ok(*nvrtc.nvrtcGetLTOIRSize(program))
+        ok(*nvrtc.nvrtcGetLTOIR(program, code))
         return code
     finally:
         nvrtc.nvrtcDestroyProgram(program)
@@ -327,7 +323,7 @@ def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=
             return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
-    ty._implicit_from, ty._implicit_to, ty._setters, ty.cxx_name = {}, {}, {}, cxx_name
+    ty._implicit_from, ty._implicit_to, ty._writers, ty.cxx_name = {}, {}, {}, cxx_name
     ty._layout, ty._fields = layout, {f: t for f, t, _, _ in fields if f is not None}
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
@@ -372,8 +368,10 @@ def _bind_struct(
                 "key": key,
                 "cases": cases,
                 "numbast_abi": _ABI,
-                "mutating": {c.args for r, c in zip(rows, cases) if r in mutating},
-                "mutator": _function(registries, glue, key, key, mutating) if mutating else None,
+                "numbast_mutating": {c.args for r, c in zip(rows, cases) if r in mutating},
+                "numbast_mutator": _function(registries, glue, key, key, mutating)
+                if mutating
+                else None,
             },
         )
 
@@ -443,9 +441,9 @@ def _bind_writes(registries, glue, ty, setitem):
         setter = _function(registries, glue, f"{ty.name}.{field} =", f"set {field}", [])
         setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
         registries.target.lower(setter, ty, field_type)(_field_setter(field))
-        ty._setters[field] = setter
+        ty._writers[field] = setter
     if setitem:
-        ty._setters["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
+        ty._writers["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
 
         class SetItem(_ConcreteTemplate):  # typing only: _StructWrites rewrites every v[i] = x
             key = _operator.setitem
@@ -486,7 +484,7 @@ class _StructWrites(_Rewrite):
 
     def _setter(self, var, name):
         ty = self.typemap.get(var.name)
-        return ty._setters.get(name) if getattr(ty, "numbast_abi", None) == _ABI else None
+        return ty._writers.get(name) if getattr(ty, "numbast_abi", None) == _ABI else None
 
     def match(self, func_ir, block, typemap, calltypes):
         self.ir, self.block, self.typemap, self.calltypes = func_ir, block, typemap, calltypes
@@ -511,12 +509,19 @@ class _StructWrites(_Rewrite):
             method = getattr(self.typemap.get(call.func.name), "template", None)
             if (
                 getattr(method, "numbast_abi", None) == _ABI
-                and method.mutator
-                and (self.calltypes[call].args in method.mutating)
+                and method.numbast_mutator
+                and (self.calltypes[call].args in method.numbast_mutating)
             ):
                 bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
                 what = f"call non-const method {bound.attr!r}"
-                return method.mutator, bound.value, call.args, self.calltypes[call].args, inst, what
+                return (
+                    method.numbast_mutator,
+                    bound.value,
+                    call.args,
+                    self.calltypes[call].args,
+                    inst,
+                    what,
+                )
         return None
 
     def _store_back(self, var, what, loc):
