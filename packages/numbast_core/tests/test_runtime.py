@@ -11,9 +11,8 @@ import threading
 from pathlib import Path
 
 import _codegen_helpers as helpers
-import pytest
-
 import numbast_core
+import pytest
 from numbast_core import runtime
 from numbast_core.render import runtime_features
 
@@ -231,7 +230,8 @@ def test_glue_include_dirs_add_to_the_global_search_path_and_never_change_it(pla
             thread.start()
         for thread in threads:
             thread.join()
-        assert config.CUDA_NVRTC_EXTRA_SEARCH_PATHS == f"/nonexistent:{shared_dir}"
+        after = config.CUDA_NVRTC_EXTRA_SEARCH_PATHS
+        assert after == f"/nonexistent:{shared_dir}"
     finally:
         config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = before
     assert not errors, errors

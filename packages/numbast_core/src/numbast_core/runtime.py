@@ -1,55 +1,44 @@
-"""The runtime copied into every generated module, cut to the sections the module uses.
+"""The runtime copied into every generated module, made of the sections the module uses.
 
-``runtime_template.py`` (package data, a real Python file so that it is linted) starts with the
-core that every module needs; each later part begins with a ``# ---- runtime section: NAME``
-line and is emitted only when the module's plan uses that feature.
+Each section is a Python file in ``runtime_sections/`` (package data, linted like code):
+``core.py`` goes into every module; the others only into modules whose plan uses them. What
+a file has above its ``# ---- `` heading (lint directives) is not copied.
 """
 
 from __future__ import annotations
 
 import ast
-import itertools
-import re
 from importlib import resources
 
-TEMPLATE = "runtime_template.py"
-SECTIONS = ("enums", "structs", "writes", "operators")  # in the template's order
-_MARK = re.compile(r"^# ---- runtime section: (\w+)", re.MULTILINE)
-_END = "# ---- end of numbast runtime"
+SECTIONS = ("enums", "structs", "writes", "operators")  # in module order, after the core
+_FOLDER = "runtime_sections"
+_END = "# ---- end of numbast runtime " + "-" * 66
 
 
-def _template() -> str:
-    return resources.files("numbast_core").joinpath(TEMPLATE).read_text(encoding="utf-8")
+def _source(section: str) -> str:
+    path = resources.files("numbast_core").joinpath(_FOLDER, f"{section}.py")
+    return path.read_text(encoding="utf-8")
 
 
-def _sections() -> dict[str, str]:
-    """``{"core": text, "enums": text, ...}`` in template order."""
-    text = _template()
-    text = text[text.index("# ---- numbast runtime") : text.index(_END)]
-    marks = list(_MARK.finditer(text))
-    names = [m.group(1) for m in marks]
-    if tuple(names) != SECTIONS:
-        raise AssertionError(f"{TEMPLATE}: sections {names}, expected {list(SECTIONS)}")
-    starts = [0, *(m.start() for m in marks), len(text)]
-    parts = [text[a:b].strip("\n") for a, b in itertools.pairwise(starts)]
-    return dict(zip(("core", *names), parts))
+def _copied(section: str) -> str:
+    text = _source(section)
+    return text[text.index("# ---- ") :].strip("\n")
 
 
 def runtime_text(features: frozenset[str] | set[str] = frozenset()) -> str:
-    """The runtime for a module using ``features`` (a subset of ``SECTIONS``)."""
+    """The runtime of a module that uses ``features`` (a subset of ``SECTIONS``)."""
     unknown = set(features) - set(SECTIONS)
     if unknown:
         raise ValueError(f"unknown runtime sections: {sorted(unknown)}")
-    parts = [text for name, text in _sections().items() if name == "core" or name in features]
-    end = _template()[_template().index(_END) :].splitlines()[0]
-    return "\n\n\n".join([*parts, end]) + "\n"
+    parts = [_copied("core"), *(_copied(s) for s in SECTIONS if s in features), _END]
+    return "\n\n\n".join(parts) + "\n"
 
 
 def runtime_names() -> frozenset[str]:
     """Top-level names of every section (``_function``, ``_Glue``, its imports, ...): the names
     a binding must not take, whatever sections its module includes."""
     names: set[str] = set()
-    statements = list(ast.parse(_template()).body)
+    statements = [node for s in ("core", *SECTIONS) for node in ast.parse(_source(s)).body]
     while statements:
         node = statements.pop()
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
