@@ -66,31 +66,19 @@ class _StructWrites(_Rewrite):
             setter = self._setter(inst.target, name)
             if setter is None:
                 return None
-            what, args = f"assign field {name!r}", [inst.value]
-            if name == "[]":
-                what, args = (
-                    "assign an item",
-                    [getattr(inst, "index_var", None) or inst.index, *args],
-                )
+            what = "assign an item" if name == "[]" else f"assign field {name!r}"
+            index = [getattr(inst, "index_var", None) or inst.index] if name == "[]" else []
+            args = [*index, inst.value]
             return setter, inst.target, args, [self.typemap[a.name] for a in args], None, what
         call = inst.value if isinstance(inst, _nir.Assign) else None
         if isinstance(call, _nir.Expr) and call.op == "call":
             method = getattr(self.typemap.get(call.func.name), "template", None)
-            if (
-                getattr(method, "numbast_abi", None) == _ABI
-                and method.numbast_mutator
-                and (self.calltypes[call].args in method.numbast_mutating)
-            ):
+            ours = getattr(method, "numbast_abi", None) == _ABI and method.numbast_mutator
+            if ours and self.calltypes[call].args in method.numbast_mutating:
                 bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
                 what = f"call non-const method {bound.attr!r}"
-                return (
-                    method.numbast_mutator,
-                    bound.value,
-                    call.args,
-                    self.calltypes[call].args,
-                    inst,
-                    what,
-                )
+                argtypes = self.calltypes[call].args
+                return method.numbast_mutator, bound.value, call.args, argtypes, inst, what
         return None
 
     def _store_back(self, var, what, loc):
@@ -124,19 +112,21 @@ class _StructWrites(_Rewrite):
             loc=loc,
         )
 
-    def _rebind(self, function, receiver, args, loc):
-        """``receiver = function(receiver, *args)``, typed."""
-        fn = receiver.scope.redefine("$numbast_setter", loc)  # a fresh, unique name
+    def _call(self, function, receiver, args, argtypes, loc):
+        """``function(receiver, *args)``, typed: (the statement defining ``function``, the call)."""
+        fn = receiver.scope.redefine("$numbast_write", loc)  # a fresh, unique name
         self.typemap[fn.name] = function._numba_type
         call = _nir.Expr.call(fn, (receiver, *args), (), loc)
-        argtypes = (self.typemap[receiver.name], *(self.typemap[a.name] for a in args))
-        self.calltypes[call] = function._numba_type.get_call_type(
-            self.state.typingctx, argtypes, {}
-        )
-        return [
-            _nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc),
-            _nir.Assign(call, receiver, loc),
-        ]
+        argtypes = (self.typemap[receiver.name], *argtypes)
+        typing = self.state.typingctx
+        self.calltypes[call] = function._numba_type.get_call_type(typing, argtypes, {})
+        return _nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc), call
+
+    def _rebind(self, function, receiver, args, loc):
+        """``receiver = function(receiver, *args)``, typed."""
+        argtypes = [self.typemap[a.name] for a in args]
+        define, call = self._call(function, receiver, args, argtypes, loc)
+        return [define, _nir.Assign(call, receiver, loc)]
 
     def apply(self):
         block, merges = self.block.copy(), []
@@ -150,25 +140,20 @@ class _StructWrites(_Rewrite):
                     merges.append(inst)
                 continue
             function, receiver, args, argtypes, result, what = write
-            loc, scope = inst.loc, receiver.scope
+            loc = inst.loc
             store = self._store_back(receiver, what, loc)
-            fn = _nir.Var(scope, f"$numbast_write_{id(inst)}", loc)
-            self.typemap[fn.name] = function._numba_type
-            block.append(_nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc))
-            call = _nir.Expr.call(fn, (receiver, *args), (), loc)
             self.calltypes.pop(inst if result is None else inst.value, None)
-            self.calltypes[call] = function._numba_type.get_call_type(
-                self.state.typingctx, (self.typemap[receiver.name], *argtypes), {}
-            )
+            define, call = self._call(function, receiver, args, argtypes, loc)
+            block.append(define)
             if result is None:
                 block.append(_nir.Assign(call, receiver, loc))
             else:  # (the method's result, the updated receiver)
-                both = _nir.Var(scope, f"$numbast_both_{id(inst)}", loc)
+                both = receiver.scope.redefine("$numbast_both", loc)
                 self.typemap[both.name] = self.calltypes[call].return_type
                 block.append(_nir.Assign(call, both, loc))
                 for i, var in enumerate((result.target, receiver)):
-                    get = _nir.Expr.static_getitem(both, i, None, loc)
-                    block.append(_nir.Assign(get, var, loc))
+                    item = _nir.Expr.static_getitem(both, i, None, loc)
+                    block.append(_nir.Assign(item, var, loc))
             block.body += store
             rebound = {receiver.name} | {i.target.name for i in store if isinstance(i, _nir.Assign)}
             block.body += [
