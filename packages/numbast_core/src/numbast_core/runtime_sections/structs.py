@@ -77,19 +77,10 @@ def _bind_struct(
         for row, case in zip(rows, cases):
             if row not in mutating:  # a non-const method is only called through _StructWrites
                 registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
-        bound_methods[name] = type(
-            f"_Method_{name}",
-            (_ConcreteTemplate,),
-            {
-                "key": key,
-                "cases": cases,
-                "numbast_abi": _ABI,
-                "numbast_mutating": {c.args for r, c in zip(rows, cases) if r in mutating},
-                "numbast_mutator": _function(registries, glue, key, key, mutating)
-                if mutating
-                else None,
-            },
-        )
+        mutator = _function(registries, glue, key, key, mutating) if mutating else None
+        attrs = {"key": key, "cases": cases, "numbast_abi": _ABI, "numbast_mutator": mutator}
+        attrs["numbast_mutating"] = {c.args for r, c in zip(rows, cases) if r in mutating}
+        bound_methods[name] = type(f"_Method_{name}", (_ConcreteTemplate,), attrs)
 
     class Attributes(_AttributeTemplate):
         key = ty
