@@ -30,14 +30,13 @@ from .model import (
     StructBinding,
     TypedefBinding,
 )
-from .names import RESERVED_NAMES, RUNTIME_FILE, _runtime_names, shim_name, strip_prefix
+from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
 from .structs import struct_names
 from .typemap import KnownTypes
 
 __all__ = [
     "RESERVED_NAMES",
-    "RUNTIME_FILE",
     "BindingPlan",
     "BoundCallable",
     "CallForm",
@@ -53,7 +52,6 @@ __all__ = [
     "Skipped",
     "StructBinding",
     "TypedefBinding",
-    "_runtime_names",
     "build",
     "shim_name",
     "strip_prefix",

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import builtins
 import keyword
 import re
 from collections.abc import Iterable
-from importlib import resources
 
-RUNTIME_FILE = "runtime_template.py"  # copied into every generated module by the renderer
-
-
-def _runtime_names() -> frozenset[str]:
-    """Top-level names of the runtime (``_function``, ``_glue``'s class, its imports, ...)."""
-    text = resources.files("numbast_core").joinpath(RUNTIME_FILE).read_text(encoding="utf-8")
-    names = set()
-    for node in ast.parse(text).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(a.asname or a.name.split(".")[0] for a in node.names)
-    return frozenset(names)
-
+from ..runtime import runtime_names
 
 # Names the generated module itself defines (the runtime's, and those the renderer adds), and
 # Python's builtins (the runtime calls e.g. ``divmod`` and ``len`` through module globals, so a
@@ -32,7 +15,7 @@ def _runtime_names() -> frozenset[str]:
 RESERVED_NAMES = frozenset(
     {"types", "install", "typing_registry", "target_registry", "_glue", "_registries", "_shared"}
     | {name for name in dir(builtins) if not name.startswith("_")}
-    | _runtime_names()
+    | runtime_names()
 )
 
 

@@ -1,7 +1,7 @@
 """Render a BindingPlan: the Python module (numba-cuda backend) and its C++ glue."""
 
 from .cxx import glue, prelude
-from .module import all_overloads, python, runtime_text
+from .module import all_overloads, python, runtime_features, runtime_text
 from .spelling import param_expression, type_expr
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "param_expression",
     "prelude",
     "python",
+    "runtime_features",
     "runtime_text",
     "type_expr",
 ]
