@@ -2,7 +2,9 @@
 
 The CUDA wheels that numba-cuda brings are about 1 GB, so every session that needs them runs in
 one shared virtual environment, ``.nox/_shared``, created once and refreshed only when a
-``pyproject.toml`` or ``constraints.txt`` changes. ``lint`` needs only ruff and has its own.
+``pyproject.toml``, ``constraints.txt`` or this file changes. The three packages are installed
+editable (``pip install -e``), so the sessions always run the working tree's code. ``lint``
+has its own small venv (ruff, mypy).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ ROOT = Path(__file__).parent
 PACKAGES = ("packages/ast_canopy", "packages/numbast_core", "packages/numbast_cli")
 ARCHS = ("sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120")
 TEST_TOOLS = ("pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "ruff>=0.5")
-TEST_DIRS = (*(f"{p}/tests" for p in PACKAGES), "conformance/tests", "docs/tests")
+# The tool versions pre-commit uses too (.pre-commit-config.yaml): keep them in step.
+LINT_TOOLS = ("ruff==0.17.6", "mypy==2.4.1", "types-PyYAML", "types-jsonschema", "click>=8.1")
 DOCS_TOOLS = ("sphinx>=7", "sphinx-click>=5")
 
 nox.options.sessions = ["tests", "lint"]
@@ -36,7 +39,8 @@ def _fingerprint() -> str:
 
 
 def _shared_python(session: nox.Session) -> str:
-    """Create (once) the shared venv with the three packages installed; return its python."""
+    """Create (once) the shared venv with the three packages installed editable; return its
+    python. Reinstalled when the fingerprint (pyprojects, constraints, this file) changes."""
     venv = ROOT / ".nox" / "_shared"
     python = venv / "bin" / "python"
     stamp = venv / ".numbast-fingerprint"
@@ -45,7 +49,7 @@ def _shared_python(session: nox.Session) -> str:
         session.run("python3", "-m", "venv", str(venv), external=True)
         session.run(str(python), "-m", "pip", "install", "-q", "-U", "pip", external=True)
     if not stamp.exists() or stamp.read_text() != wanted:
-        packages = [str(ROOT / p) for p in PACKAGES]
+        packages = [arg for p in PACKAGES for arg in ("-e", str(ROOT / p))]
         tools = [*TEST_TOOLS, *DOCS_TOOLS, "ml_dtypes"]
         constraints = ["-c", str(ROOT / "constraints.txt")]
         pip = [str(python), "-m", "pip", "install", "-q"]
@@ -56,23 +60,30 @@ def _shared_python(session: nox.Session) -> str:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Run the CPU test suites (pytest -n auto), one pytest process per test folder.
+    """Run every CPU test suite but the ``slow`` tier in one pytest process (``pytest -n auto``).
 
-    One process per folder keeps each folder's ``conftest`` helpers apart.
+    The folders are the root pyproject's ``testpaths``; arguments after ``--`` go to pytest
+    (``nox -s tests -- -k intents -x``; ``-- -n 0`` runs serially; ``-- -m ""`` runs all).
     """
     python = _shared_python(session)
-    args = session.posargs or ["-n", "auto"]
-    for folder in TEST_DIRS:
-        if (ROOT / folder).is_dir():
-            session.run(python, "-m", "pytest", *args, folder, external=True)
+    pytest = [python, "-m", "pytest", "-n", "auto", "-m", "not slow"]
+    session.run(*pytest, *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def tests_slow(session: nox.Session) -> None:
+    """The exhaustive tier that ``tests`` leaves out (``@pytest.mark.slow``); CI runs both."""
+    python = _shared_python(session)
+    session.run(python, "-m", "pytest", "-n", "auto", "-m", "slow", *session.posargs, external=True)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole tree."""
-    session.install("ruff>=0.5")
+    """ruff check, ruff format --check and mypy (config in the root pyproject.toml)."""
+    session.install(*LINT_TOOLS)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
 
 
 @nox.session(python=False)

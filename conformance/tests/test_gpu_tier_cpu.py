@@ -77,13 +77,38 @@ def test_uint8_storage_is_exhaustive(manifest):
     assert set(range(256)) <= set(storage.tolist())
 
 
-@pytest.mark.parametrize("header", ["cuda_fp8", "cuda_fp4", "cuda_fp16"])
-def test_kernels_compile_and_link_for_sm90(pregenerated, manifest, header):
+def _one_per_shape(entries: list[dict]) -> list[dict]:
+    """The first entry of each harness shape: call form, the kind and Numba type of every
+    parameter and of the result, and the number of enum combinations. The kernels the harness
+    writes differ only in these; every binding itself compiles and links in test_cpu_tier."""
+    shapes: dict[str, dict] = {}
+    for e in entries:
+        parts = [*e["params"], e["result"]]
+        shape = json.dumps([e["form"], [(p["kind"], p.get("numba")) for p in parts],
+                            len(h.enum_choices(e))])  # fmt: skip
+        shapes.setdefault(shape, e)
+    return list(shapes.values())
+
+
+@pytest.mark.parametrize(
+    ("header", "every"),
+    [
+        ("cuda_fp8", False),
+        ("cuda_fp4", False),
+        ("cuda_fp16", False),
+        pytest.param("cuda_fp8", True, marks=pytest.mark.slow),
+        pytest.param("cuda_fp4", True, marks=pytest.mark.slow),
+    ],
+    ids=["cuda_fp8", "cuda_fp4", "cuda_fp16", "cuda_fp8-every", "cuda_fp4-every"],
+)
+def test_kernels_compile_and_link_for_sm90(pregenerated, manifest, header, every):
     info = manifest["headers"][header]
     module = _module(pregenerated, manifest, header)
     entries = info["callables"]
     if header == "cuda_fp16":  # a sample: every kind of parameter, incl. two-field __half2
         entries = entries[:: max(1, len(entries) // 25)]
+    elif not every:  # one kernel per harness shape (42 of 148 for fp8); -m slow runs them all
+        entries = _one_per_shape(entries)
     kernels, failures = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -109,16 +134,25 @@ def test_native_kernel_calls_the_function_directly(manifest):
     assert "static_cast" in src and "__numbast" not in src
 
 
-def test_curand_kernels_compile_and_link(pregenerated, manifest):
+@pytest.mark.parametrize(
+    "generators",
+    [("curandStatePhilox4_32_10",), pytest.param(None, marks=pytest.mark.slow)],
+    ids=["philox", "every-generator"],
+)
+def test_curand_kernels_compile_and_link(pregenerated, manifest, generators):
+    """Philox by default (the kernel source is the same for every generator, only the state
+    type differs); -m slow links all three."""
     from conformance import gpu_curand as c
 
+    generators = generators or c.GENERATORS
+    assert set(generators) <= set(c.GENERATORS)
     module = _module(pregenerated, manifest, "curand_kernel")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for g in c.GENERATORS:
+        for g in generators:
             h.link_kernel(c.numba_kernel(module, g, "curand"), c.numba_signature("curand"))
     prelude = manifest["headers"]["curand_kernel"]["prelude"]
-    sources = [c.cxx_source(g, d, f"n{i}_{j}") for i, g in enumerate(c.GENERATORS)
+    sources = [c.cxx_source(g, d, f"n{i}_{j}") for i, g in enumerate(generators)
                for j, d in enumerate(["curand", "curand_normal"])]  # fmt: skip
     assert h.compile_cxx(prelude + "\n".join(sources), "sm_90")
 

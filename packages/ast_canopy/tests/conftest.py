@@ -1,27 +1,13 @@
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-def data(name: str) -> str:
-    return os.path.join(DATA, name)
-
-
-@functools.cache
-def parse_sample(arch: str = "sm_90", **kwargs):
-    """Parse tests/data/sample.cuh once per (arch, options) and worker."""
-    import ast_canopy
-
-    path = data("sample.cuh")
-    return ast_canopy.parse_declarations_from_source(path, [path], arch, **kwargs)
+from _canopy_sample import parse_sample
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import sys
 
 import ast_canopy
 import pytest
+from _canopy_sample import DATA, data, parse_sample
 from ast_canopy import Declarations, ParseError
-from conftest import DATA, data, parse_sample
 
 
 def test_retain_only_listed_files():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from _canopy_sample import data, parse_sample
 from ast_canopy import Access, ExecSpace, MethodKind, TemplateParamKind
-from conftest import data, parse_sample
 
 
 def by_name(items, name):

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from _cli_paths import DATA
 from click.testing import CliRunner
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -15,5 +11,5 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def data() -> Path:
+def data():
     return DATA

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numbast_core
 import pytest
 import yaml
-from conftest import DATA
+from _cli_paths import DATA
 from numbast_cli import main as cli_main
 from numbast_cli.main import cli, legacy, legacy_main
 
@@ -112,6 +115,51 @@ def test_generate_no_format(runner, tmp_path, monkeypatch):
     assert run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "--format").exit_code == 0
     assert [c["format"] for c in calls] == [False, True]
     assert (tmp_path / "tiny.py").is_file()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_generated_file_respects_the_umask(runner, tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        assert run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "-q").exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "tiny.py").stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny.py"]  # no temp file left
+
+
+def test_generate_formats_with_ruff_by_default(runner, tmp_path):
+    assert run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "-q").exit_code == 0
+    module = tmp_path / "tiny.py"
+    unformatted = run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path / "raw", "--no-format")
+    assert unformatted.exit_code == 0
+    assert module.read_text() != (tmp_path / "raw" / "tiny.py").read_text()
+    check = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--isolated", "--line-length", "100",
+         str(module)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_failing_ruff_is_not_fatal(runner, tmp_path, monkeypatch):
+    import numbast_core.write
+
+    no_format = run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "-q", "--no-format")
+    assert no_format.exit_code == 0
+    unformatted = (tmp_path / "tiny.py").read_text()
+
+    def broken_ruff(*args, **kwargs):
+        raise OSError("ruff crashed")
+
+    monkeypatch.setattr(numbast_core.write.subprocess, "run", broken_ruff)
+    normal = run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path)
+    assert normal.exit_code == 0, normal.stderr
+    assert "unformatted" not in normal.stderr  # said with -v only
+    assert (tmp_path / "tiny.py").read_text() == unformatted
+    verbose = run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "-v")
+    assert verbose.exit_code == 0, verbose.stderr
+    assert "the module was written unformatted" in verbose.stderr
 
 
 def test_generate_bypass_parse_error(runner, tmp_path):

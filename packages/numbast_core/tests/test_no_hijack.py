@@ -5,7 +5,10 @@ builtin types. The battery itself: _no_hijack_battery.py (one fresh process per 
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,15 +43,49 @@ def real_modules(tmp_path_factory):
     return paths
 
 
-def test_no_hijack_battery(real_modules, tmp_path):
+def _environment_key() -> str:
+    """What the "before" run's result depends on: the battery's code, Python, every installed
+    distribution's version (numba, numba-cuda, llvmlite, the CUDA wheels...) and the NUMBA_ /
+    CUDA_ environment. None of this repository's code runs in it (no generated module)."""
+    digest = hashlib.sha256(sys.version.encode())
+    for helper in ("_no_hijack_battery.py", "_codegen_helpers.py"):
+        digest.update((HERE / helper).read_bytes())
+    versions = sorted(
+        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+    )
+    variables = sorted(
+        f"{k}={v}" for k, v in os.environ.items() if k.startswith(("NUMBA_", "CUDA_"))
+    )
+    digest.update("\n".join(versions + variables).encode())
+    return digest.hexdigest()[:32]
+
+
+def _run_before(battery: str, out: Path, cache) -> None:
+    """The battery without generated modules, written to ``out``. It takes about half the
+    test's CPU time and depends only on the environment, so its result is kept in pytest's
+    cache (``.pytest_cache``; ``--cache-clear`` forgets it) under the environment's key."""
+    cached = (
+        None if cache is None else cache.mkdir("no_hijack") / f"before-{_environment_key()}.json"
+    )
+    if cached is not None and cached.is_file():
+        out.write_bytes(cached.read_bytes())
+        return
+    done = subprocess.run(
+        [sys.executable, battery, str(out)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    if cached is not None:
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(out.read_bytes())
+        os.replace(partial, cached)
+
+
+def test_no_hijack_battery(real_modules, tmp_path, request):
     battery = str(HERE / "_no_hijack_battery.py")
     out = {run: str(tmp_path / f"{run}.json") for run in ("before", "global", "separate")}
     # "before" finds which calls type and compile per dtype; the "after" runs compile the same
     # functions (side by side: they are independent fresh processes) and type every call again
-    before = subprocess.run(
-        [sys.executable, battery, out["before"]], capture_output=True, text=True, timeout=600
-    )
-    assert before.returncode == 0, before.stdout + before.stderr
+    _run_before(battery, Path(out["before"]), getattr(request.config, "cache", None))
     plan = ["--plan", out["before"]]
     runs = {
         "global": [*plan, *map(str, real_modules["global"])],

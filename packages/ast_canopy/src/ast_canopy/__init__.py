@@ -33,7 +33,7 @@ from .model import (
     Typedef,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Access",
@@ -106,7 +106,7 @@ def cuda_version(cudatoolkit_include_dirs: Sequence[str] | None = None) -> str |
     return f"{v // 1000}.{v % 1000 // 10}"
 
 
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
+def _as_list(value: str | os.PathLike | Sequence[str | os.PathLike] | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (str, os.PathLike)):
@@ -127,7 +127,7 @@ def _parse(
     skip_function_bodies: bool,
     unsaved: Sequence[tuple[str, str]] = (),
 ) -> Declarations:
-    from . import _clang, extract
+    from . import _clang, _interrupt, extract
 
     arch = _clang.normalize_arch(compute_capability)
     paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
@@ -136,7 +136,11 @@ def _parse(
         if not os.path.isdir(d):
             raise FileNotFoundError(f"include directory not found: {d}")
     cache = _clang.cache_dir()
-    with _clang.support_dir(paths, cache) as (root, include_dirs, stub):
+    # Ctrl-C is held while libclang runs (it would be lost in a visitor callback), then raised.
+    with (
+        _interrupt.ctrl_c_deferred(),
+        _clang.support_dir(paths, cache) as (root, include_dirs, stub),
+    ):
         args = _clang.build_args(
             arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub
         )
@@ -147,12 +151,14 @@ def _parse(
         tu = _clang.parse(source_path, args, skip_function_bodies, unsaved, pch)
         diags = _clang.diagnostics(tu)
         if verbose:
-            for d in diags:
-                print(f"ast_canopy: {d}", file=sys.stderr)
+            for diag in diags:
+                print(f"ast_canopy: {diag}", file=sys.stderr)
         if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
             raise ParseError(source_path, diags)
         # Inside the ``with``: locations may point through links in the temp dir.
-        return extract.extract(tu, files_to_retain, diags)
+        declarations = extract.extract(tu, files_to_retain, diags)
+        del tu  # disposed of here, not in a finalizer after the ``with`` (see ctrl_c_deferred)
+        return declarations
 
 
 def parse_declarations_from_source(

@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from clang import cindex
 
@@ -27,8 +28,8 @@ if hasattr(cindex.Config, "libcxx_dir"):
 
 CursorKind = cindex.CursorKind
 TypeKind = cindex.TypeKind
-Cursor = cindex.Cursor
-ClangType = cindex.Type
+Cursor: TypeAlias = cindex.Cursor
+ClangType: TypeAlias = cindex.Type
 
 RESOURCE_DIR = getattr(cindex.Config, "resource_dir", None) or os.path.join(
     os.path.dirname(os.path.realpath(cindex.__file__)), "native", "resource"
@@ -346,7 +347,7 @@ _EVAL_INT = 1
 _EVAL_FLOAT = 2
 
 
-def _lib_fn(name: str, argtypes: list, restype: object) -> object:
+def _lib_fn(name: str, argtypes: list, restype: object) -> Callable[..., Any]:
     fn = getattr(cindex.conf.lib, name)
     fn.argtypes = argtypes
     fn.restype = restype
@@ -382,7 +383,7 @@ def evaluate(cursor: Cursor) -> int | float | None:
 
 def exec_space_attrs(cursor: Cursor) -> set[str]:
     """Names of the CUDA attributes (explicit or implicit) on a function cursor."""
-    found = set()
+    found: set[str] = set()
     for child in cursor.get_children():
         k = child.kind
         if k == CursorKind.CUDADEVICE_ATTR:

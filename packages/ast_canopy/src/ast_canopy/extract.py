@@ -240,7 +240,7 @@ class _Extractor:
             pointee = self._type(pt)
             if is_lref or is_rref:
                 is_const = pt.get_canonical().is_const_qualified()
-        if is_lref or is_rref:
+        if pointee is not None and (is_lref or is_rref):
             unqual = pointee.unqualified_non_ref_type_name
         elif is_ptr:
             unqual = _CV_SUFFIX_RE.sub("", fq)
@@ -604,7 +604,9 @@ def _split_template_args(spelling: str) -> tuple[str, ...]:
     if start < 0 or not spelling.endswith(">"):
         return ()
     body = spelling[start + 1 : -1]
-    args, depth, cur = [], 0, []
+    args: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in body:
         if ch in "<([":
             depth += 1

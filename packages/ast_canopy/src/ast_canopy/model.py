@@ -255,7 +255,7 @@ def _from_plain(hint: Any, data: Any) -> Any:
         return _from_plain(options[0], data)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(data)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
         return hint(**{name: _from_plain(hints[name], v) for name, v in data.items()})
     return data

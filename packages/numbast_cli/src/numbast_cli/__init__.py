@@ -1,3 +1,3 @@
 """numbast_cli: the ``numbast`` command."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

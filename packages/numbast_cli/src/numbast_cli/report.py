@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
@@ -20,10 +20,9 @@ ROW_FIELDS = ("kind", "cxx_name", "python_name", "status", "reason")
 TABLE_HEADINGS = ("KIND", "C++ NAME", "PYTHON NAME", "STATUS", "REASON")
 
 
-def color_allowed(stream: TextIO, environ: dict | None = None) -> bool:
+def color_allowed(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
     """Colour only on a terminal and only when ``NO_COLOR`` is unset or empty."""
-    environ = os.environ if environ is None else environ
-    if environ.get("NO_COLOR"):
+    if (os.environ if environ is None else environ).get("NO_COLOR"):
         return False
     isatty = getattr(stream, "isatty", None)
     try:

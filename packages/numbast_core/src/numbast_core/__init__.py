@@ -6,7 +6,7 @@ cheap: it never imports libclang or numba.
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .config import Config, Intent, load_config
 from .errors import ConfigError, GenerationError

@@ -15,7 +15,7 @@ def schema_path() -> Path:
     reads the repository's ``schema/`` folder, found by walking up from this file.
     """
     try:
-        packaged = resources.files("numbast_core").joinpath("schema", SCHEMA_FILE_NAME)
+        packaged = resources.files("numbast_core") / "schema" / SCHEMA_FILE_NAME
         if packaged.is_file():
             return Path(str(packaged))
     except (ModuleNotFoundError, NotADirectoryError, TypeError):  # pragma: no cover

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -44,11 +44,12 @@ def ruff_format(text: str) -> tuple[str, bool]:
 def atomic(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` via a temporary file and ``os.replace``.
 
-    A failure (or Ctrl-C) part-way leaves any previous file at ``path`` untouched.
+    A failure (or Ctrl-C) part-way leaves any previous file at ``path`` untouched. The file gets
+    the mode a plain ``open(path, "w")`` would (0o666 less the umask: 0644 under umask 022).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _create_temp(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -59,3 +60,15 @@ def atomic(path: str | os.PathLike, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _create_temp(target: Path) -> tuple[int, Path]:
+    """A new file next to ``target``, created with mode 0o666 so the kernel applies the umask
+    (``tempfile.mkstemp`` would make it 0600; reading the umask would mean setting it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - a 48-bit name collision
+            continue
