@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from clang import cindex
@@ -99,19 +99,12 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:24]
 
 
-def _populate_support(folder: str, paths: CudaPaths, foreign: list[int]) -> None:
-    dirs = paths.include_dirs
-    if not os.path.isdir(os.path.join(paths.toolkit_root, "bin")):
+def _populate_support(folder: str, paths: CudaPaths, need_root: bool) -> None:
+    if need_root:
         root = os.path.join(folder, "cuda")
         os.makedirs(os.path.join(root, "bin"))
         os.makedirs(os.path.join(root, "lib64"))
-        os.symlink(dirs[0], os.path.join(root, "include"))
-    for n, i in enumerate(foreign):
-        farm = os.path.join(folder, f"curand{n}")
-        os.makedirs(farm)
-        for name in sorted(os.listdir(dirs[i])):
-            if name.startswith("curand") and name.endswith((".h", ".hpp")):
-                os.symlink(os.path.join(dirs[i], name), os.path.join(farm, name))
+        os.symlink(os.path.join(paths.toolkit_root, "include"), os.path.join(root, "include"))
     if not paths.has_curand:
         stub = os.path.join(folder, "stub")
         os.makedirs(stub)
@@ -125,50 +118,70 @@ def support_dir(
 ) -> Iterator[tuple[str, tuple[str, ...], str | None]]:
     """Yield ``(cuda_root, include_dirs, stub_dir)`` for :func:`build_args`.
 
-    - clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a
-      root with ``bin/`` and an ``include`` link is made.
+    - clang only accepts a ``--cuda-path`` that has ``bin/``; a toolkit without one (crt
+      headers from a wheel) gets a root with ``bin/`` and an ``include`` link.
     - clang's CUDA wrapper always includes ``curand_mtgp32_kernel.h``: without curand headers an
       empty stub goes on ``-idirafter``.
-    - When curand comes from another full CUDA include dir (the wheels), only its ``curand*``
-      headers are exposed (through links): its quoted includes would otherwise pull that dir's
-      ``vector_types.h`` etc. ahead of the toolkit's, mixing two installations.
 
+    ``include_dirs`` are NVRTC's (clang reaches the toolkit's own through ``--cuda-path``).
     These files live in ``cache`` (stable paths, so a PCH built over them stays valid) or, with
     no cache, in a temp dir removed on exit.
     """
-    dirs = list(paths.include_dirs)
-    main = dirs[0]
-    foreign = [
-        i
-        for i, d in enumerate(dirs)
-        if i > 0
-        and d != os.path.join(main, "cccl")
-        and os.path.isfile(os.path.join(d, "curand_kernel.h"))
-        and os.path.isfile(os.path.join(d, "cuda_runtime.h"))
-    ]
+    dirs = tuple(paths.nvrtc_include_dirs)
     need_root = not os.path.isdir(os.path.join(paths.toolkit_root, "bin"))
-    if not need_root and paths.has_curand and not foreign:
-        yield paths.toolkit_root, tuple(dirs), None
+    if not need_root and paths.has_curand:
+        yield paths.toolkit_root, dirs, None
         return
-    with contextlib.ExitStack() as stack:
-        folder = None
-        if cache is not None:
-            folder = os.path.join(cache, "support-" + _digest(paths))
-            if not os.path.isdir(folder):
-                tmp = tempfile.mkdtemp(prefix=".support-", dir=cache)
-                _populate_support(tmp, paths, foreign)
-                try:
-                    os.rename(tmp, folder)
-                except OSError:  # another process made it first
-                    shutil.rmtree(tmp, ignore_errors=True)
-        if folder is None or not os.path.isdir(folder):
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ast_canopy_"))
-            _populate_support(folder, paths, foreign)
+    with _support_folder(cache, "support-" + _digest(paths), lambda f: _populate_support(f, paths, need_root)) as folder:
         root = os.path.join(folder, "cuda") if need_root else paths.toolkit_root
-        for n, i in enumerate(foreign):
-            dirs[i] = os.path.join(folder, f"curand{n}")
         stub = None if paths.has_curand else os.path.join(folder, "stub")
-        yield root, tuple(dirs), stub
+        yield root, dirs, stub
+
+
+@contextlib.contextmanager
+def _support_folder(cache: str | None, name: str, populate) -> Iterator[str]:
+    """``<cache>/<name>`` made once by ``populate`` (atomically), or a temp dir without cache."""
+    if cache is not None:
+        folder = os.path.join(cache, name)
+        if not os.path.isdir(folder):
+            tmp = tempfile.mkdtemp(prefix=".support-", dir=cache)
+            populate(tmp)
+            try:
+                os.rename(tmp, folder)
+            except OSError:  # another process made it first
+                shutil.rmtree(tmp, ignore_errors=True)
+        if os.path.isdir(folder):
+            yield folder
+            return
+    with tempfile.TemporaryDirectory(prefix="ast_canopy_") as folder:
+        populate(folder)
+        yield folder
+
+
+@contextlib.contextmanager
+def header_dir(
+    headers: Mapping[str, str], cache: str | None = None, links: Mapping[str, str] | None = None
+) -> Iterator[str | None]:
+    """A folder of ``headers`` ({include name: text}) and ``links`` ({include name: file}), or
+    ``None`` when both are empty."""
+    links = links or {}
+    if not headers and not links:
+        yield None
+        return
+
+    def write(folder: str) -> None:
+        for name in sorted({*headers, *links}):
+            path = os.path.join(folder, *name.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if name in headers:
+                with open(path, "w") as f:
+                    f.write(headers[name])
+            else:
+                os.symlink(links[name], path)
+
+    digest = _digest(*sorted(headers.items()), *sorted(links.items()))
+    with _support_folder(cache, "headers-" + digest, write) as folder:
+        yield folder
 
 
 def prefix_pch(args: Sequence[str], cache: str | None) -> str | None:
@@ -228,6 +241,7 @@ def build_args(
     additional_includes: Sequence[str] = (),
     defines: Sequence[str] = (),
     stub_dir: str | None = None,
+    extra_header_dirs: Sequence[str] = (),
 ) -> list[str]:
     args = [
         "-x",
@@ -242,12 +256,33 @@ def build_args(
         "-resource-dir",  # two tokens, so libclang-ng does not append its own
         RESOURCE_DIR,
     ]
-    args += [f"-I{d}" for d in additional_includes]
+    # NVRTC's order: its CUDA dirs, then the extra search paths, then in-memory headers (which
+    # stand in for the C++ standard headers NVRTC lacks: before clang's system dirs).
     args += [f"-I{d}" for d in include_dirs]
+    args += [f"-I{d}" for d in additional_includes]
+    args += [f"-I{d}" for d in extra_header_dirs]
     args += [f"-D{d}" for d in defines]
     if stub_dir:
         args += ["-idirafter", stub_dir]
     return args
+
+
+def probe_args(
+    arch: str, cuda_root: str, cxx_standard: str, include_dirs: Sequence[str], defines: Sequence[str]
+) -> list[str]:
+    """Arguments that read a header the way NVRTC does: no CUDA wrapper, no system headers."""
+    args = [
+        "-x", "cuda", "--cuda-device-only", f"--cuda-gpu-arch={arch}", f"--cuda-path={cuda_root}",
+        "-nocudainc", "-nocudalib", "-nostdlibinc", "-Wno-unknown-cuda-version",
+        f"-std={cxx_standard}", "-resource-dir", RESOURCE_DIR, "-D__CUDACC__=1",
+    ]  # fmt: skip
+    return args + [f"-I{d}" for d in include_dirs] + [f"-D{d}" for d in defines]
+
+
+def included_files(path: str, args: Sequence[str], unsaved: Sequence[tuple[str, str]]) -> set[str]:
+    """Realpaths of every file the preprocessor opened for ``path`` (errors do not matter)."""
+    tu = _parse_tu(path, args, True, unsaved)
+    return {os.path.realpath(i.include.name) for i in tu.get_includes() if i.include}
 
 
 def _parse_tu(path, args, skip_function_bodies, unsaved) -> cindex.TranslationUnit:
