@@ -160,19 +160,45 @@ def _parse(
         # NVRTC's built-in headers are its prelude, whose stand-in is clang's wrapper: read them
         # as the wrapper does (under __CUDACC_RTC__ they clash with clang's own intrinsics).
         builtin = source_path in builtins.values()
-        text = nvrtc_view.main_text(source_path, () if builtin else nvrtc_macros)
         if verbose:
             print(f"ast_canopy: clang {' '.join(args)} {main}", file=sys.stderr)
             print(f"ast_canopy: prefix PCH {pch}", file=sys.stderr)
-        tu = _clang.parse(main, args, skip_function_bodies, [*unsaved, (main, text)], pch)
+        tu = _clang.parse(
+            main,
+            args,
+            skip_function_bodies,
+            [*unsaved, (main, nvrtc_view.main_text(source_path, () if builtin else nvrtc_macros))],
+            pch,
+        )
         diags = _clang.diagnostics(tu)
+        if not builtin and _has_errors(diags):
+            # Some headers' __CUDACC_RTC__ branches assume NVRTC's built-ins (e.g. they typedef
+            # uint64_t as unsigned long long, which glibc's stdint.h in clang's wrapper already
+            # declared as unsigned long): read them as clang's wrapper does, and say so.
+            text = nvrtc_view.main_text(source_path, ())
+            tu = _clang.parse(main, args, skip_function_bodies, [*unsaved, (main, text)], pch)
+            diags = _clang.diagnostics(tu) + (
+                Diagnostic(
+                    "warning",
+                    Location(source_path, 1, 1),
+                    "parsed without NVRTC's predefined macros (with __CUDACC_RTC__ clang reported: "
+                    + "; ".join(d.message for d in diags if d.severity in ("error", "fatal"))[:300]
+                    + ")",
+                ),
+            )
         if verbose:
             for d in diags:
                 print(f"ast_canopy: {d}", file=sys.stderr)
-        if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
+        if not bypass_parse_error and _has_errors(diags):
             raise ParseError(source_path, diags)
+        # Files the header itself brings in are read with NVRTC's macros already; the probe
+        # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
+        from_wrapper = [
+            f for f in files_to_retain
+            if os.path.realpath(f) not in _clang.reached_from(tu, source_path)
+        ]  # fmt: skip
         unseen = () if builtin else _unseen_by_nvrtc(
-            main, source_path, files_to_retain, unsaved,
+            main, source_path, from_wrapper, unsaved,
             _clang.probe_args(
                 arch, root, cxx_standard,
                 [*include_dirs, *includes, *extra_dirs, *([builtin_dir] if builtin_dir else [])],
@@ -208,6 +234,10 @@ def _unseen_by_nvrtc(
         for f in files
         if os.path.realpath(f) not in visible
     )
+
+
+def _has_errors(diags: Sequence[Diagnostic]) -> bool:
+    return any(d.severity in ("error", "fatal") for d in diags)
 
 
 def _version_tuple(version: str | None) -> tuple[int, int] | None:

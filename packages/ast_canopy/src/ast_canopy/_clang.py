@@ -285,6 +285,23 @@ def included_files(path: str, args: Sequence[str], unsaved: Sequence[tuple[str, 
     return {os.path.realpath(i.include.name) for i in tu.get_includes() if i.include}
 
 
+def reached_from(tu: cindex.TranslationUnit, source: str) -> set[str]:
+    """Realpaths of the files ``tu`` included, directly or not, from the file ``source``."""
+    children: dict[str, set[str]] = {}
+    for i in tu.get_includes():
+        if i.source and i.include:
+            children.setdefault(os.path.realpath(i.source.name), set()).add(
+                os.path.realpath(i.include.name)
+            )
+    seen, todo = {source}, [source]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
 def _parse_tu(path, args, skip_function_bodies, unsaved) -> cindex.TranslationUnit:
     options = PARSE_KEEP_GOING | PARSE_VISIT_IMPLICIT_ATTRIBUTES
     if skip_function_bodies:

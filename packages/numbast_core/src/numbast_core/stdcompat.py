@@ -19,29 +19,23 @@ from __future__ import annotations
 from ast_canopy.nvrtc_view import BUILTIN_HEADERS
 
 # Standard headers forwarded to libcu++ (each checked to compile with NVRTC 13.0 for
-# compute_90 and to parse with clang after its CUDA wrapper: tests/test_stdcompat.py).
+# compute_90: tests/test_stdcompat.py). Not forwarded: headers that libcu++ itself includes from
+# the host C++ library when clang parses it, for interop with ``::std`` types (``<complex>``:
+# forwarding it makes ``::std::complex`` the same class as ``cuda::std::complex``, and clang
+# rejects libcu++'s converting constructors as redeclarations), nor the ones libcu++ lacks.
 STD_HEADERS: tuple[str, ...] = (
-    "array",
     "bit",
     "cassert",
     "climits",
     "cmath",
-    "complex",
     "cstddef",
     "cstdint",
     "cstdlib",
     "cstring",
-    "functional",
     "initializer_list",
     "limits",
-    "numeric",
-    "optional",
-    "ratio",
-    "span",
-    "tuple",
     "type_traits",
     "utility",
-    "variant",
 )
 
 
