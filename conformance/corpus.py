@@ -188,7 +188,9 @@ def update_results(text: str, arch: str, body: str) -> str:
         )
     head, rest = text.split(BEGIN, 1)
     block, tail = rest.split(END, 1)
-    parts = dict(re.findall(r"<!-- corpus:(\w+):begin -->\n(.*?)<!-- corpus:\1:end -->", block, re.S))
+    parts = dict(
+        re.findall(r"<!-- corpus:(\w+):begin -->\n(.*?)<!-- corpus:\1:end -->", block, re.S)
+    )
     parts[arch] = f"### {arch}\n\n{body.strip()}\n"
     joined = "".join(
         f"<!-- corpus:{a}:begin -->\n{parts[a]}<!-- corpus:{a}:end -->\n"

@@ -212,7 +212,7 @@ def test_cli_defines_and_includes(tmp_path):
 
 def test_wheel_layout_and_missing_curand(tmp_path):
     """A toolkit root without bin/ (the pip wheels) and no curand headers still parse."""
-    from ast_canopy import _clang
+    from ast_canopy import _clang, support
     from ast_canopy.cuda_paths import CudaPaths, find_cuda_paths
 
     real = find_cuda_paths()
@@ -224,7 +224,7 @@ def test_wheel_layout_and_missing_curand(tmp_path):
     (wheel / "include").symlink_to(main)
     paths = CudaPaths(str(wheel), (main, os.path.join(main, "cccl")), False)
     src = data("defines.cuh")
-    with _clang.support_dir(paths, None) as (root, dirs, stub):
+    with support.support_dir(paths, None) as (root, dirs, stub):
         assert os.path.isdir(os.path.join(root, "bin"))
         assert os.path.isfile(os.path.join(stub, "curand_mtgp32_kernel.h"))
         args = _clang.build_args("sm_90", root, dirs, "gnu++17", (), ("WITH_EXTRA",), stub)

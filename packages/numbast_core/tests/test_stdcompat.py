@@ -14,7 +14,7 @@ USER_HEADER = (
     "#include <type_traits>\n"
     "#include <limits>\n"
     "__device__ inline uint32_t mix(std::uint64_t a, int8_t b) {\n"
-    "  static_assert(std::is_same<std::uint32_t, uint32_t>::value, \"\");\n"
+    '  static_assert(std::is_same<std::uint32_t, uint32_t>::value, "");\n'
     "  return (uint32_t)(a >> 3) + b + std::numeric_limits<std::int16_t>::max();\n"
     "}\n"
 )

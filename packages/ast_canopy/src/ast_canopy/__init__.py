@@ -130,7 +130,7 @@ def _parse(
     unsaved: Sequence[tuple[str, str]] = (),
     extra_headers: Mapping[str, str] | None = None,
 ) -> Declarations:
-    from . import _clang, extract, nvrtc_view
+    from . import _clang, extract, nvrtc_view, support
 
     arch = _clang.normalize_arch(compute_capability)
     paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
@@ -143,14 +143,14 @@ def _parse(
     nvrtc_macros = nvrtc_view.macros(_version_tuple(cuda_version(paths.include_dirs)))
     builtins = nvrtc_view.builtin_links(os.path.join(paths.toolkit_root, "include"))
     with contextlib.ExitStack() as stack:
-        root, include_dirs, stub = stack.enter_context(_clang.support_dir(paths, cache))
+        root, include_dirs, stub = stack.enter_context(support.support_dir(paths, cache))
         extra = {
             k: v
             for k, v in (extra_headers or {}).items()
             if k not in nvrtc_view.PRELUDE_STD_HEADERS
         }
-        compat = stack.enter_context(_clang.header_dir(extra, cache))
-        builtin_dir = stack.enter_context(_clang.header_dir({}, cache, builtins))
+        compat = stack.enter_context(support.header_dir(extra, cache))
+        builtin_dir = stack.enter_context(support.header_dir({}, cache, builtins))
         extra_dirs = [compat] if compat else []
         args = _clang.build_args(
             arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub, extra_dirs
@@ -177,15 +177,14 @@ def _parse(
             # declared as unsigned long): read them as clang's wrapper does, and say so.
             text = nvrtc_view.main_text(source_path, ())
             tu = _clang.parse(main, args, skip_function_bodies, [*unsaved, (main, text)], pch)
-            diags = _clang.diagnostics(tu) + (
-                Diagnostic(
-                    "warning",
-                    Location(source_path, 1, 1),
-                    "parsed without NVRTC's predefined macros (with __CUDACC_RTC__ clang reported: "
-                    + "; ".join(d.message for d in diags if d.severity in ("error", "fatal"))[:300]
-                    + ")",
-                ),
+            clashes = "; ".join(d.message for d in diags if d.severity in ("error", "fatal"))
+            warning = Diagnostic(
+                "warning",
+                Location(source_path, 1, 1),
+                f"parsed without NVRTC's predefined macros (with __CUDACC_RTC__ clang reported: "
+                f"{clashes[:300]})",
             )
+            diags = (*_clang.diagnostics(tu), warning)
         if verbose:
             for d in diags:
                 print(f"ast_canopy: {d}", file=sys.stderr)
@@ -205,7 +204,11 @@ def _parse(
                 [*_as_list(defines), *(f"{n}={v}" for n, v in nvrtc_macros)],
             ),
         )  # fmt: skip
-        kept = [f for f in files_to_retain if os.path.realpath(f) not in {d.location.file for d in unseen}]
+        kept = [
+            f
+            for f in files_to_retain
+            if os.path.realpath(f) not in {d.location.file for d in unseen}
+        ]
         # Inside the ``with``: locations may point through links in the temp dir.
         return extract.extract(tu, kept, diags + unseen)
 

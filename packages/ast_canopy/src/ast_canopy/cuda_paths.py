@@ -95,7 +95,7 @@ def _numba_cuda_dirs(major: int | None) -> tuple[list[str], list[str]]:
         return [], []
     if spec is None or not spec.submodule_search_locations:
         return [], []
-    base = os.path.join(list(spec.submodule_search_locations)[0], "numba", "cuda")
+    base = os.path.join(next(iter(spec.submodule_search_locations)), "numba", "cuda")
     include = os.path.join(base, "include", str(major))
     nrt = os.path.join(base, "memory_management")
     return (
