@@ -142,14 +142,18 @@ def coverage(plan, result: HeaderResult) -> None:
             result.names_bound.add(name)
 
 
-def run_header(header: str, arch: str, out_dir: Path) -> HeaderResult:
+def run_header(
+    header: str, arch: str, out_dir: Path, config_path: Path | None = None
+) -> HeaderResult:
+    """Generate and check one config (``configs/<header>.yml`` unless ``config_path``)."""
     import numbast_core
     from numbast_core.check import check_module
 
     result = HeaderResult(header, arch)
     started = time.perf_counter()
     try:
-        config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
+        path = config_path or CONFIGS / f"{header}.yml"
+        config = numbast_core.load_config(path).with_arch(arch)
         generated = numbast_core.generate(config, out_dir / arch)
         plan = generated.plan
         # another header's structs and their constructors are not this header's declarations

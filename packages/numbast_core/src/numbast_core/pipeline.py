@@ -14,7 +14,7 @@ import ast_canopy
 from ast_canopy.cuda_paths import find_cuda_paths
 from ast_canopy.model import Declarations
 
-from . import __version__, plan, render, write
+from . import __version__, plan, render, stdcompat, write
 from .config import Config
 from .errors import ConfigError, GenerationError
 
@@ -42,6 +42,8 @@ def parse(config: Config, *, bypass_parse_error: bool = False) -> Declarations:
             additional_includes=list(config.clang_include_paths),
             defines=defines,
             bypass_parse_error=bypass_parse_error,
+            # clang reads the C++ standard headers NVRTC will get (libcu++ forwarders)
+            extra_headers=stdcompat.std_headers(),
         )
     except ValueError as err:
         raise ConfigError([f"GPU Arch[0]: {err}"], config.config_path) from None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
 from ..runtime import runtime_text
+from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
 from .spelling import operator_key, param_expression, struct_type_name, type_expr, typedef_target
 
@@ -116,6 +117,8 @@ def python(plan: BindingPlan) -> str:
         f"    include_dirs={plan.include_dirs!r},\n"
         f"    setup={plan.setup_callback or 'None'},\n"
         f"    teardown={plan.teardown_callback or 'None'},\n"
+        # C++ standard headers (libcu++ forwarders) and NVRTC's built-in crt headers by name
+        f"    headers={nvrtc_headers()!r},\n"
         ")\n"
         f"_registries = _Registries(separate={plan.separate_registry})\n"
     )
