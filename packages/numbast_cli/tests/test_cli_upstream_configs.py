@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from _cli_paths import REPO
 from numbast_cli.main import cli
 
 NUMBA_CUDA_CONFIGS = REPO / "packages" / "numbast_core" / "tests" / "data" / "numba_cuda"
