@@ -13,7 +13,6 @@ when it lands the test passes, strict turns that into a failure, and the mark mu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +22,7 @@ import pytest
 from conformance import numba_cuda_probe
 from conformance.numba_cuda_swap import MODULES, SwapError, swap_in
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIGS = REPO / "packages" / "numbast_core" / "tests" / "data" / "numba_cuda"
-NUMBA_CUDA = numba_cuda_probe.numba_cuda_package_dir()
+from .numba_cuda_helpers import REPO, child_env, generate
 
 MISSING_HALF = (
     "our cuda_fp16 does not export `__half` (float16), which numba.cuda.fp16 imports "
@@ -43,44 +40,21 @@ EXPECTED_FAILURES = {
     ),
 }
 
-needs_numba_cuda = pytest.mark.skipif(NUMBA_CUDA is None, reason="numba-cuda is not installed")
-
-
-def _child_env() -> dict[str, str]:
-    """The test's environment with the repository root importable (for ``conformance``)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return env
+needs_numba_cuda = pytest.mark.skipif(
+    numba_cuda_probe.numba_cuda_package_dir() is None, reason="numba-cuda is not installed"
+)
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    """Our three modules, generated from numba-cuda's configs, unchanged, with numba-cuda's
-    ``site-packages`` as the current directory (its configs' relative paths start there)."""
-    pytest.importorskip("numbast_core")
-    site_packages = NUMBA_CUDA.parents[2]
-    if not (NUMBA_CUDA / "include" / "13" / "cuda_fp8.h").is_file():
-        pytest.skip("this numba-cuda wheel ships no CUDA headers under numba/cuda/include")
-    out = tmp_path_factory.mktemp("numba_cuda_modules")
-    for name in MODULES:
-        command = [sys.executable, "-P", "-m", "numbast", "generate", CONFIGS / f"{name}.yml"]
-        done = subprocess.run(
-            [*map(str, command), "-o", str(out)],
-            cwd=site_packages,
-            env=_child_env(),
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, f"{name}: {done.stderr}"
-    assert sorted(p.name for p in out.glob("*.py")) == sorted(f"{m}.py" for m in MODULES)
-    return out
+    return generate(tmp_path_factory.mktemp("numba_cuda_modules"))
 
 
 def _probe(modules: Path | None) -> dict:
     command = [sys.executable, "-m", "conformance.numba_cuda_probe", "all", "--cc", "9.0"]
     if modules is not None:
         command += ["--modules", str(modules)]
-    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(command, env=child_env(), capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -210,7 +184,7 @@ def test_where_internal_modules_come_from():
 def test_pytest_plugin_swaps_before_tests_import_numba_cuda(tmp_path, how):
     stubs = _stub_modules(tmp_path / "stubs")
     (tmp_path / "test_probe.py").write_text(PLUGIN_TEST)
-    env = _child_env()
+    env = child_env()
     env.pop("NUMBAST_SWAP_MODULES", None)
     command = [sys.executable, "-m", "pytest", "-p", "conformance.numba_cuda_swap", "-s"]
     command += ["-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)]
@@ -237,6 +211,6 @@ def test_pytest_plugin_swaps_before_tests_import_numba_cuda(tmp_path, how):
 def test_swap_plugin_option_naming_a_missing_folder_is_a_usage_error(tmp_path):
     command = [sys.executable, "-m", "pytest", "-p", "conformance.numba_cuda_swap", "-q"]
     command += ["-p", "no:cacheprovider", "--numbast-modules", str(tmp_path / "nope"), "--co"]
-    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(command, env=child_env(), capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
     assert "numbast swap: generated module(s) not found:" in done.stderr
