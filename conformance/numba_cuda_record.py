@@ -1,8 +1,9 @@
 """pytest plugin: write each test's outcome as JSON (``--numbast-record PATH``).
 
 Used by ``conformance.numba_cuda_suite`` in each child pytest: outcomes by test id (a collection
-error under the collected file's id), the last line of each failure, and which file served each
-``numba.cuda._internal`` module by the end (so a swap that did not take is visible).
+error under the collected file's id), the last line of each failure, and which files served the
+``numba.cuda._internal`` modules the tests ran with (so a swap that did not take is visible).
+Works under pytest-xdist: each test's report carries what its process had loaded.
 """
 
 from __future__ import annotations
@@ -10,8 +11,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from conformance.numba_cuda_swap import swapped_now
+
 OPTION = "--numbast-record"
 OUTCOMES = ("passed", "failed", "skipped", "error", "xfailed", "xpassed")
+MODULES_PROPERTY = "numbast_internal_modules"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the ``_internal`` modules loaded in this (maybe worker) process to the report."""
+    report = yield
+    if call.when == "teardown":
+        report.user_properties.append((MODULES_PROPERTY, swapped_now()))
+    return report
 
 
 def pytest_addoption(parser):
@@ -30,24 +45,33 @@ def _outcome(report) -> str | None:
 
 
 def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        return  # under pytest-xdist the controller sees every worker's reports and records
     if config.getoption(OPTION):
         config.pluginmanager.register(_Recorder(config.getoption(OPTION)), "numbast-rec")
 
 
 class _Recorder:
-    """Outcomes by test id (collection errors under the file's id); written at session end."""
+    """Outcomes by test id (a collection error or skip under the file's id); written at the
+    session's end."""
 
     def __init__(self, path: str):
         self.path = path
         self.outcomes: dict[str, str] = {}
         self.messages: dict[str, str] = {}
+        self.modules: dict[str, set[str]] = {}  # module -> every file that served it
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.outcomes[report.nodeid] = "error"
             self.messages[report.nodeid] = _last_line(report)
+        elif report.skipped:  # a whole module skipped (pytest.importorskip, skip at import)
+            self.outcomes[report.nodeid] = "skipped"
 
     def pytest_runtest_logreport(self, report):
+        for key, loaded in report.user_properties:
+            if key == MODULES_PROPERTY:
+                self._saw(loaded)
         outcome = _outcome(report)
         if outcome is None or self.outcomes.get(report.nodeid) in ("failed", "error"):
             return  # a teardown error after a failure does not hide the failure
@@ -55,14 +79,17 @@ class _Recorder:
         if outcome in ("failed", "error"):
             self.messages[report.nodeid] = _last_line(report)
 
-    def pytest_sessionfinish(self, session, exitstatus):
-        from conformance.numba_cuda_swap import swapped_now
+    def _saw(self, loaded: dict[str, str]) -> None:
+        for module, path in loaded.items():
+            self.modules.setdefault(module, set()).add(path)
 
+    def pytest_sessionfinish(self, session, exitstatus):
+        self._saw(swapped_now())
         record = {
             "exitstatus": int(exitstatus),
             "outcomes": self.outcomes,
             "messages": self.messages,
-            "internal_modules": swapped_now(),
+            "internal_modules": {m: sorted(paths) for m, paths in sorted(self.modules.items())},
         }
         Path(self.path).write_text(json.dumps(record, indent=1, sort_keys=True))
 

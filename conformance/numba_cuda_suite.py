@@ -118,9 +118,11 @@ def run_suite(
     modes=MODES,
     extra=(),
     work: Path | None = None,
+    timeout: int = 900,
     progress=None,
 ) -> dict:
-    """Every file in every mode; ``{"modes": {mode: {file: result}}, ...}``."""
+    """Every file in every mode; ``{"modes": {mode: {file: result}}, ...}``. ``progress`` is
+    called with the results so far after each file."""
     if "swapped" in modes and modules is None:
         raise ValueError("the swapped mode needs --modules")
     work = Path(work or Path.cwd() / ".numba_cuda_suite")
@@ -131,9 +133,9 @@ def run_suite(
     for mode in modes:
         per_file = results["modes"].setdefault(mode, {})
         for test_file in files:
-            per_file[test_file] = run_file(test_file, mode, modules, work, extra)
+            per_file[test_file] = run_file(test_file, mode, modules, work, extra, timeout)
             if progress:
-                progress(mode, test_file, per_file[test_file])
+                progress(results, mode, test_file)
     return results
 
 
@@ -152,7 +154,9 @@ def _environment() -> dict:
 # ---- rendering -----------------------------------------------------------------------------------
 
 
-def _cell(result: dict) -> str:
+def _cell(result: dict | None) -> str:
+    if result is None:
+        return "not run"
     counts = result["counts"]
     return " / ".join(str(counts.get(k, 0)) for k in ("passed", "failed", "skipped", "error"))
 
@@ -166,18 +170,34 @@ def markdown(results: dict) -> str:
     for test_file in results["files"]:
         cells = []
         for mode in modes:
-            result = results["modes"][mode][test_file]
-            totals[mode].update(result["counts"])
+            result = results["modes"][mode].get(test_file)
+            totals[mode].update(result["counts"] if result else {})
             cells.append(_cell(result))
         lines.append(f"| `{test_file}` | " + " | ".join(cells) + " |")
     lines.append("| **total** | " + " | ".join(_cell({"counts": totals[m]}) for m in modes) + " |")
     env = results.get("environment", {})
     lines += ["", "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items() if v) + "."]
+    if "swapped" in modes and results.get("modules"):
+        ours = Path(results["modules"])
+        not_ours = [
+            f"`{test_file}` ({module}: {', '.join(paths)})"
+            for test_file, result in results["modes"]["swapped"].items()
+            for module, paths in result["internal_modules"].items()
+            if any(Path(p).parent != ours for p in paths)
+        ]
+        lines += [
+            "",
+            "Swapped runs that loaded a module not from the generated folder: "
+            + ("; ".join(not_ours) if not_ours else "none")
+            + ".",
+        ]
     if set(modes) == set(MODES):
         regressions = []
         for test_file in results["files"]:
-            base = results["modes"]["baseline"][test_file]
-            ours = results["modes"]["swapped"][test_file]
+            base = results["modes"]["baseline"].get(test_file)
+            ours = results["modes"]["swapped"].get(test_file)
+            if base is None or ours is None:
+                continue
             for test, message in ours["not_passed"].items():
                 if test not in base["not_passed"]:
                     regressions.append(f"- `{test}`: {message}")
@@ -189,6 +209,15 @@ def markdown(results: dict) -> str:
             *(regressions or ["- none"]),
         ]
     return "\n".join(lines) + "\n"
+
+
+def merge(runs: list[dict]) -> dict:
+    """One results document from runs of different modes (e.g. two GPU commands)."""
+    merged = {**runs[0], "modes": {}}
+    for run in runs:
+        merged["modes"].update(run["modes"])
+        merged["files"] = list(dict.fromkeys([*merged["files"], *run["files"]]))
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,20 +236,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--markdown",
         type=Path,
+        nargs="+",
         metavar="RESULTS_JSON",
-        help="print the markdown table of a results file and exit",
+        help="print the markdown table of results files (their modes merged) and exit",
     )
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, e.g. '-n 4'")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per file and mode")
     args = parser.parse_args(argv)
     if args.markdown:
-        sys.stdout.write(markdown(json.loads(args.markdown.read_text())))
+        sys.stdout.write(markdown(merge([json.loads(p.read_text()) for p in args.markdown])))
         return 0
     modes = MODES if args.mode == "both" else (args.mode,)
     if "swapped" in modes and args.modules is None:
         parser.error("--modules is required for the swapped mode")
 
-    def progress(mode, test_file, result):
+    def progress(results, mode, test_file):
+        result = results["modes"][mode][test_file]
         print(f"{mode:9} {test_file:40} {_cell(result):>20}  {result['seconds']} s", flush=True)
+        if args.out:  # after every file: a run cut short still leaves its results
+            args.out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
     results = run_suite(
         args.modules.resolve() if args.modules else None,
@@ -228,11 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         modes,
         args.pytest_args.split(),
         args.work,
+        args.timeout,
         progress,
     )
-    text = json.dumps(results, indent=1, sort_keys=True)
-    if args.out:
-        args.out.write_text(text + "\n")
     sys.stdout.write(markdown(results))
     return 0
 

@@ -71,13 +71,40 @@ def test_recorder_writes_every_outcome_and_the_failure_line(tmp_path):
     assert data["exitstatus"] == 1
 
 
-def test_recorder_names_a_collection_error_by_its_file(tmp_path):
+def test_recorder_names_a_collection_error_or_a_skipped_module_by_its_file(tmp_path):
     (tmp_path / "test_broken_import.py").write_text("import no_such_module_here\n")
+    skip = "import pytest\npytest.skip('no cupy', allow_module_level=True)\n"
+    (tmp_path / "test_skipped_module.py").write_text(skip)
     record = tmp_path / "record.json"
     _pytest(tmp_path, "-p", "conformance.numba_cuda_record", "--numbast-record", str(record))
     data = json.loads(record.read_text())
-    assert data["outcomes"] == {"test_broken_import.py": "error"}
+    assert data["outcomes"] == {
+        "test_broken_import.py": "error",
+        "test_skipped_module.py": "skipped",
+    }
     assert "No module named 'no_such_module_here'" in data["messages"]["test_broken_import.py"]
+
+
+WORKER_LOADS = """
+import sys, types
+
+def test_loads_a_module_in_this_process():
+    module = types.ModuleType("numba.cuda._internal.cuda_fp16")
+    module.__file__ = "/elsewhere/cuda_fp16.py"
+    sys.modules[module.__name__] = module
+"""
+
+
+def test_recorder_under_xdist_sees_what_the_workers_loaded(tmp_path):
+    pytest.importorskip("xdist")
+    (tmp_path / "test_worker.py").write_text(WORKER_LOADS)
+    record = tmp_path / "record.json"
+    args = ["-p", "conformance.numba_cuda_record", "--numbast-record", str(record), "-n", "2"]
+    done = _pytest(tmp_path, *args)
+    assert done.returncode == 0, done.stdout
+    data = json.loads(record.read_text())
+    assert data["outcomes"] == {"test_worker.py::test_loads_a_module_in_this_process": "passed"}
+    assert data["internal_modules"] == {"cuda_fp16": ["/elsewhere/cuda_fp16.py"]}
 
 
 NUMBA_CUDA_STYLE = """
@@ -115,20 +142,25 @@ def test_numba_cuda_pytest_setup(tmp_path, dump):
 
 
 def test_markdown_table_and_the_tests_that_fail_only_with_ours():
-    def result(counts, not_passed):
-        return {"counts": counts, "not_passed": not_passed}
+    def result(counts, not_passed, served="/ours"):
+        return {
+            "counts": counts,
+            "not_passed": not_passed,
+            "internal_modules": {"cuda_fp16": [f"{served}/cuda_fp16.py"]},
+        }
 
     results = {
+        "modules": "/ours",
         "files": ["a.py", "b.py"],
         "environment": {"numba-cuda": "0.30.4", "cupy-cuda13x": None},
         "modes": {
             "baseline": {
-                "a.py": result({"passed": 3}, {}),
-                "b.py": result({"passed": 1, "failed": 1}, {"b.py::t2": "E: base"}),
+                "a.py": result({"passed": 3}, {}, "/site"),
+                "b.py": result({"passed": 1, "failed": 1}, {"b.py::t2": "E: base"}, "/site"),
             },
             "swapped": {
                 "a.py": result({"passed": 2, "failed": 1}, {"a.py::t1": "ImportError: x"}),
-                "b.py": result({"passed": 1, "failed": 1}, {"b.py::t2": "E: base"}),
+                "b.py": result({"passed": 1, "failed": 1}, {"b.py::t2": "E: base"}, "/site"),
             },
         },
     }
@@ -138,6 +170,22 @@ def test_markdown_table_and_the_tests_that_fail_only_with_ours():
     assert "| **total** | 4 / 1 / 0 / 0 | 3 / 2 / 0 / 0 |" in text
     assert "Environment: numba-cuda 0.30.4." in text
     assert "but do with numba-cuda's (1):\n\n- `a.py::t1`: ImportError: x\n" in text
+    swap_line = "not from the generated folder: `b.py` (cuda_fp16: /site/cuda_fp16.py)."
+    assert swap_line in text
+
+
+def test_markdown_merges_runs_of_each_mode():
+    def run(mode):
+        counts = {"passed": 1}
+        served = {"cuda_fp16": ["/ours/cuda_fp16.py"]}
+        result = {"counts": counts, "not_passed": {}, "internal_modules": served}
+        return {"modules": "/ours", "files": ["a.py"], "modes": {mode: {"a.py": result}}}
+
+    merged = numba_cuda_suite.merge([run("baseline"), run("swapped")])
+    assert set(merged["modes"]) == {"baseline", "swapped"}
+    text = numba_cuda_suite.markdown(merged)
+    assert "| `a.py` | 1 / 0 / 0 / 0 | 1 / 0 / 0 / 0 |" in text
+    assert "(0):\n\n- none\n" in text
 
 
 # ---- the runner, end to end, on the numba-cuda test file that needs no GPU ---------------------
@@ -158,14 +206,16 @@ def test_runner_baseline_runs_numba_cuda_tests_on_its_shipped_modules(suite_resu
     assert baseline["not_passed"] == {}, baseline
     assert baseline["counts"]["passed"] >= 2, baseline
     shipped = numba_cuda_package_dir() / "_internal"
-    assert {Path(p).parent for p in baseline["internal_modules"].values()} == {shipped}
+    served = baseline["internal_modules"]
+    assert {Path(p).parent for paths in served.values() for p in paths} == {shipped}
 
 
 def test_runner_swapped_runs_numba_cuda_tests_on_our_modules(suite_results):
     swapped = suite_results["modes"]["swapped"][FUNCTION_RESOLUTION]
     modules = Path(suite_results["modules"])
     assert swapped["internal_modules"], swapped  # numba-cuda's tests did load them
-    assert {Path(p).parent for p in swapped["internal_modules"].values()} == {modules}
+    served = swapped["internal_modules"]
+    assert {Path(p).parent for paths in served.values() for p in paths} == {modules}
     assert sum(swapped["counts"].values()) >= 2  # its tests ran (whatever their outcome)
 
 
