@@ -15,6 +15,7 @@ Each child loads ``conformance.numba_cuda_record``, which writes its outcomes as
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -44,10 +45,7 @@ FILES = (
 MODES = ("baseline", "swapped")
 
 
-# ---- the runner --------------------------------------------------------------------------------
-
-
-def pytest_command(test_file: str, record: Path, modules: Path | None, extra=()) -> list[str]:
+def child_command(test_file: str, record: Path, modules: Path | None, extra=()) -> list[str]:
     """The child command for one file in one mode (``modules`` None: the baseline)."""
     module = "numba.cuda.tests." + test_file.removesuffix(".py").replace("/", ".")
     tests = numba_cuda_package_dir() / "tests"  # test ids are relative to it
@@ -68,7 +66,7 @@ def run_file(test_file: str, mode: str, modules: Path | None, work: Path, extra=
     """Run one file in one mode in a child process: its counts, non-passing ids and messages."""
     record = work / f"{mode}-{test_file.replace('/', '-')}.json"
     record.unlink(missing_ok=True)
-    command = pytest_command(test_file, record, modules if mode == "swapped" else None, extra)
+    command = child_command(test_file, record, modules if mode == "swapped" else None, extra)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
     env.pop("NUMBAST_SWAP_MODULES", None)  # the baseline must not be swapped by the environment
@@ -249,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     modes = MODES if args.mode == "both" else (args.mode,)
     if "swapped" in modes and args.modules is None:
         parser.error("--modules is required for the swapped mode")
+    if numba_cuda_package_dir() is None:
+        parser.error("numba-cuda is not installed in this Python")
+    if importlib.util.find_spec("filecheck") is None:
+        parser.error("numba-cuda's tests import filecheck: install it (pip install filecheck)")
 
     def progress(results, mode, test_file):
         result = results["modes"][mode][test_file]
