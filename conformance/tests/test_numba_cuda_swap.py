@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conformance import numba_cuda_probe
-from conformance.numba_cuda_swap import MODULES, SwapError, swap_in
+from conformance.numba_cuda_swap import MODULES, PACKAGE, WRAPPERS, SwapError, swap_in
 
 from .numba_cuda_helpers import REPO, child_env, generate
 
@@ -155,6 +155,15 @@ def test_swap_refuses_a_missing_file(tmp_path):
         swap_in(tmp_path, ("cuda_bf16",))
 
 
+@pytest.fixture
+def not_yet_imported(monkeypatch):
+    """This process as if numba-cuda had not imported its wrappers and modules yet (other tests
+    in it may have compiled kernels); sys.modules is restored afterwards."""
+    for name in (*WRAPPERS, *(f"{PACKAGE}.{m}" for m in MODULES)):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+
+@pytest.mark.usefixtures("not_yet_imported")
 def test_swap_refuses_once_numba_cuda_imported_its_wrappers(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "numba.cuda.fp16", object())
     with pytest.raises(SwapError, match=r"too late to swap: numba\.cuda\.fp16 already imported"):
@@ -162,6 +171,7 @@ def test_swap_refuses_once_numba_cuda_imported_its_wrappers(tmp_path, monkeypatc
 
 
 @needs_numba_cuda
+@pytest.mark.usefixtures("not_yet_imported")
 def test_swap_reports_a_module_that_fails_to_import_and_leaves_no_trace(tmp_path):
     (tmp_path / "cuda_fp16.py").write_text("raise RuntimeError('broken on purpose')\n")
     with pytest.raises(SwapError, match=r"cuda_fp16\.py failed to import: RuntimeError: broken"):
