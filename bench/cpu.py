@@ -140,7 +140,8 @@ def compile_child(folder: str, plan_file: str) -> dict:
     from numba import cuda
     from numba.cuda import types
     from numbast_core.check import _kernel_for, calls_of, import_module_from_path
-    from numbast_core.render import param_expression
+    from numbast_core.plan import CallForm
+    from numbast_core.render.spelling import call_label, param_expression
 
     from bench.gpu import compile_numba_cpu
 
@@ -198,8 +199,9 @@ def compile_child(folder: str, plan_file: str) -> dict:
     for call in calls_of(plan):
         params = [eval(param_expression(p), vars(module)) for p in call.overload.params]
         simple = all(m == "in" and not isinstance(t, types.CPointer) for m, t, _ in params)
-        if call.form == "call" and simple and call.label not in seen:
-            seen.add(call.label)
+        label = call_label(call)
+        if call.form in (CallForm.CALL, CallForm.CONVERSION) and simple and label not in seen:
+            seen.add(label)
             chosen.append(call)
         if len(chosen) == 100:
             break

@@ -16,8 +16,9 @@ a *declared* name is the qualified C++ name of every function, operator and stru
 destructors and move constructors (not callable from Python values) and C++ operators with no
 Python spelling (``=``, ``++``, ``[]``, ...). Operators whose operands are all numba-cuda native
 types (``__half + __half``) count as *native*: numba-cuda's own operator is what a kernel gets.
-A name is *bound* when at least one of its overloads is bound; names excluded by the config
-(each with its reason in the config) are listed apart. Coverage = (bound or native) /
+A name is *bound* when at least one of its overloads is bound, or when its only overload was
+dropped for one with the same Numba signature (which a kernel calls instead); names excluded by
+the config (each with its reason in the config) are listed apart. Coverage = (bound or native) /
 (declared - excluded).
 """
 
@@ -40,6 +41,9 @@ ARCHS = ("sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120")
 CALLABLE_KINDS = {"function", "operator", "constructor", "method", "conversion", "member"}
 NATIVE_REASON = "numba-cuda's own operator applies"
 EXCLUDED_REASON = "excluded by config Exclude"
+# An overload dropped for another with the same Numba signature: a kernel reaches it through
+# the one kept (`types.int64(x)` calls `operator long`, not `operator long long`).
+SAME_SIGNATURE_REASON = "same Numba signature as"
 # Skipped callables that are not part of the device-callable API a user could miss.
 NOT_API_REASONS = (
     "host-only",
@@ -134,16 +138,22 @@ def coverage(plan, result: HeaderResult) -> None:
             result.names_native.add(name)
         if EXCLUDED_REASON in s.reason:
             result.names_excluded.add(name)
+        if s.reason.startswith(SAME_SIGNATURE_REASON):
+            result.names_bound.add(name)
 
 
-def run_header(header: str, arch: str, out_dir: Path) -> HeaderResult:
+def run_header(
+    header: str, arch: str, out_dir: Path, config_path: Path | None = None
+) -> HeaderResult:
+    """Generate and check one config (``configs/<header>.yml`` unless ``config_path``)."""
     import numbast_core
     from numbast_core.check import check_module
 
     result = HeaderResult(header, arch)
     started = time.perf_counter()
     try:
-        config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
+        path = config_path or CONFIGS / f"{header}.yml"
+        config = numbast_core.load_config(path).with_arch(arch)
         generated = numbast_core.generate(config, out_dir / arch)
         plan = generated.plan
         # another header's structs and their constructors are not this header's declarations

@@ -52,6 +52,7 @@ def _cxx_value_type(decl: str) -> str:
 
 
 def _kind(numba: str, structs: dict, enum: str | None, enums: dict) -> dict:
+    """What a value of Numba type ``numba`` (as the module spells it) is, for the GPU tier."""
     if enum is not None:
         return {"kind": "enum", "enum": enum, "members": enums[enum], "numba": numba[6:]}
     if numba in NUMERIC:
@@ -80,47 +81,60 @@ VECTOR = re.compile(r'_vector_types\["((?:float|int|uint)(?:8|16|32|64))x([1-4])
 def _numeric_structs(plan) -> dict:
     """Structs made only of readable numeric fields with no padding (fp8/fp6/fp4 storage,
     ``__half2``, ``__nv_bfloat162``): each field is one input/output slot."""
+    from numbast_core.render.spelling import struct_type_name, type_expr
+
     found = {}
     for st in plan.structs:
         fields = list(st.fields)
         if (
             fields
             and any(not o.params for o in st.ctors)  # a kernel builds it, then sets its fields
-            and all(f.name and f.numba in NUMERIC for f in fields)
+            and all(f.name and type_expr(f.type) in NUMERIC for f in fields)
             and sum(f.size for f in fields) == st.size
         ):
-            found[st.numba_name] = {
+            found[struct_type_name(st.ref)] = {
                 "kind": "struct",
                 "handle": st.python_name,
                 "cxx": st.cxx_name,
                 "fields": [
-                    {"field": f.name, "numba": f.numba[6:], "offset": f.offset, "size": f.size}
+                    {
+                        "field": f.name,
+                        "numba": type_expr(f.type)[6:],
+                        "offset": f.offset,
+                        "size": f.size,
+                    }
                     for f in fields
                 ],
             }
     return found
 
 
+def _enum_name(ref) -> str | None:
+    from numbast_core.plan.refs import EnumRef
+
+    return ref.python_name if isinstance(ref, EnumRef) else None
+
+
 def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
     """(compared, not compared) entries of every bound function and operator of ``plan``."""
+    from numbast_core.plan import CallForm
+    from numbast_core.render import glue
+    from numbast_core.render.spelling import call_label, callee_expression, type_expr
+
     structs = _numeric_structs(plan)
     enums = {e.python_name: dict(e.members) for e in plan.enums}
-    # (label, form, overload, callee): form "call" calls ``callee`` (a module-level expression)
-    candidates = [
-        (f.python_name, "call", o, f.python_name) for f in plan.functions for o in f.overloads
-    ]
-    for st in plan.structs:
-        candidates += [(st.python_name, "call", o, st.python_name) for o in st.ctors if o.params]
-        candidates += [
-            (f"{target}({st.python_name})", "call", o, target) for target, o, _ in st.conversions
-        ]
-    for op in plan.operators:
-        kind, name = op.operator.split(".")
-        if kind == "vector":  # a conversion spelled with numba-cuda's constructor: float32x2(v)
-            callee = f'_vector_types["{name}"].user_facing_object'
-            candidates += [(f"{name}()", "call", o, callee) for o in op.overloads]
+    # (label, form, overload, callee): form "call" calls ``callee`` (a module-level expression);
+    # an operator's form is its label (operator.add)
+    candidates = []
+    for c in plan.callables():
+        if c.kind == "method" or c.form is CallForm.SETITEM:
+            continue  # methods, statics and item setters are not compared
+        if c.kind == "constructor" and not c.overload.params:
             continue
-        candidates += [(op.operator, op.operator, o, "") for o in op.overloads]
+        if c.form in (CallForm.CALL, CallForm.CONVERSION):
+            candidates.append((call_label(c), "call", c.overload, callee_expression(c)))
+        else:
+            candidates.append((c.python_name, c.python_name, c.overload, ""))
     compared, skipped = [], []
     for label, form, o, callee in candidates:
         entry = {"header": header, "label": label, "form": form, "callee": callee, "shim": o.shim,
@@ -128,19 +142,25 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
         try:
             if any(p.mode != "in" for p in o.params):
                 raise NotNumeric("pointer or out parameter")
-            stores = any(p.numba.startswith("types.CPointer(") for p in o.params)
+            stores = any(type_expr(p.type).startswith("types.CPointer(") for p in o.params)
             if o.result is None and not stores:
                 raise NotNumeric("void result")
-            match = GLUE.fullmatch(o.glue)
+            match = GLUE.fullmatch(glue(o))
             if not match:
                 raise NotNumeric("glue not understood")
             decls = _split_params(match.group(2))
             entry["params"] = [
-                {**_kind(p.numba, structs, p.enum, enums), "cxx": _cxx_value_type(d)}
+                {
+                    **_kind(type_expr(p.type), structs, _enum_name(p.type), enums),
+                    "cxx": _cxx_value_type(d),
+                }
                 for p, d in zip(o.params, decls[1:] if o.result is not None else decls)
             ]
             entry["result"] = (
-                {**_kind(o.result, structs, None, enums), "cxx": _cxx_value_type(decls[0])}
+                {
+                    **_kind(type_expr(o.result), structs, None, enums),
+                    "cxx": _cxx_value_type(decls[0]),
+                }
                 if o.result is not None
                 else {"kind": "void"}  # a store through a pointer: the memory is the result
             )
@@ -154,6 +174,7 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
 
 def pregenerate(out_dir: Path, arch: str = "sm_90", names: list[str] | None = None) -> dict:
     import numbast_core
+    from numbast_core.render import prelude
 
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"arch": arch, "headers": {}}
@@ -163,7 +184,7 @@ def pregenerate(out_dir: Path, arch: str = "sm_90", names: list[str] | None = No
         compared, skipped = manifest_entries(header, result.plan)
         manifest["headers"][header] = {
             "module": result.path.name,
-            "prelude": result.plan.glue_prelude,
+            "prelude": prelude(result.plan),
             "enums": {e.python_name: e.cxx_name for e in result.plan.enums},
             "callables": compared,
             "not_compared": skipped,

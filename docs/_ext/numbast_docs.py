@@ -14,6 +14,7 @@ them directly).
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 import tempfile
@@ -213,10 +214,14 @@ def render_intents(config_path: Path | None = None) -> str:
 
 
 def error_message(config_path: Path, stage: str = "load") -> str:
-    """The message Numbast gives for ``config_path`` (paths shown relative to docs/)."""
+    """The message Numbast gives for ``config_path`` (paths shown relative to docs/), run from
+    the config's folder: a path that is not found is then looked for in one place only, not
+    also in whatever directory the docs are built from."""
     from numbast_core import ConfigError, GenerationError, generate, load_config
 
+    cwd = os.getcwd()
     try:
+        os.chdir(config_path.parent)
         config = load_config(config_path)
         if stage == "generate":
             with tempfile.TemporaryDirectory(prefix="numbast_docs_") as tmp:
@@ -225,6 +230,8 @@ def error_message(config_path: Path, stage: str = "load") -> str:
         text = f"{type(err).__name__}: {err}"
     else:
         raise RuntimeError(f"{config_path} was expected to fail at {stage} but did not")
+    finally:
+        os.chdir(cwd)
     return text.replace(str(DOCS) + "/", "").replace(str(DOCS.resolve()) + "/", "")
 
 

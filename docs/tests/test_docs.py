@@ -80,7 +80,8 @@ def test_literalincludes_exist():
 
 
 @pytest.mark.parametrize("path", ERRORS, ids=lambda p: p.name)
-def test_error_examples_fail_with_a_located_message(path):
+def test_error_examples_fail_with_a_located_message(path, monkeypatch):
+    monkeypatch.chdir(path.parent)  # as the docs show it: run from the config's folder
     stage = "generate" if path.stem in ("unknown_function", "parse_error") else "load"
     with pytest.raises((ConfigError, GenerationError)) as info:
         config = load_config(path)

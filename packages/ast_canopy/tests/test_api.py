@@ -212,16 +212,19 @@ def test_cli_defines_and_includes(tmp_path):
 
 def test_wheel_layout_and_missing_curand(tmp_path):
     """A toolkit root without bin/ (the pip wheels) and no curand headers still parse."""
-    from ast_canopy import _clang
+    from ast_canopy import _clang, support
     from ast_canopy.cuda_paths import CudaPaths, find_cuda_paths
 
     real = find_cuda_paths()
-    main = real.include_dirs[0]
+    main = os.path.join(real.toolkit_root, "include")
     if os.path.isfile(os.path.join(main, "curand_kernel.h")):
-        pytest.skip("the main CUDA include dir has curand: no stub needed")
-    paths = CudaPaths(str(tmp_path / "wheel"), (main, os.path.join(main, "cccl")), False)
+        pytest.skip("the toolkit include dir has curand: no stub needed")
+    wheel = tmp_path / "wheel"  # a toolkit root without bin/, as crt headers from a wheel
+    wheel.mkdir()
+    (wheel / "include").symlink_to(main)
+    paths = CudaPaths(str(wheel), (main, os.path.join(main, "cccl")), False)
     src = data("defines.cuh")
-    with _clang.support_dir(paths, None) as (root, dirs, stub):
+    with support.support_dir(paths, None) as (root, dirs, stub):
         assert os.path.isdir(os.path.join(root, "bin"))
         assert os.path.isfile(os.path.join(stub, "curand_mtgp32_kernel.h"))
         args = _clang.build_args("sm_90", root, dirs, "gnu++17", (), ("WITH_EXTRA",), stub)

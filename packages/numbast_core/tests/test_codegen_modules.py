@@ -7,6 +7,10 @@ import re
 import _codegen_helpers as helpers
 import pytest
 from numbast_core.check import check_module
+from numbast_core.plan.refs import EnumRef, Pointer, Scalar, Vector
+from numbast_core.render import glue, type_expr
+from numbast_core.render import prelude as render_prelude
+from numbast_core.render.spelling import typedef_target
 
 BROKEN = "broken"  # its glue is ambiguous under NVRTC only (see nbt_funcs.cuh)
 
@@ -37,7 +41,7 @@ def test_bound_names(funcs):
     }  # fmt: skip
     assert names == expected
     assert [e.python_name for e in funcs.plan.enums] == ["small", "signed", "color"]
-    assert {t.python_name: t.target for t in funcs.plan.typedefs} == {
+    assert {t.python_name: typedef_target(t.target) for t in funcs.plan.typedefs} == {
         "count_t": "types.int32",
         "count2_t": "types.int32",
         "small_alias_t": "small",
@@ -59,7 +63,7 @@ def test_namespace_clash_is_renamed_and_reported(funcs):
     bound = _bound(funcs)
     assert bound["which"].cxx_name == "nbt_one::nbt_which"
     assert bound["nbt_two_which"].cxx_name == "nbt_two::nbt_which"
-    assert bound["deep"].overloads[0].glue.endswith("::nbt_two::deep::nbt_deep(*a0); }")
+    assert glue(bound["deep"].overloads[0]).endswith("::nbt_two::deep::nbt_deep(*a0); }")
     assert (
         "`nbt_two::nbt_which` is bound as `nbt_two_which`: `which` is already taken"
         in funcs.plan.warnings
@@ -69,9 +73,9 @@ def test_namespace_clash_is_renamed_and_reported(funcs):
 def test_overloads_defaults_unnamed(funcs):
     bound = _bound(funcs)
     assert [o.result for o in bound["add"].overloads] == [
-        "types.int32",
-        "types.float32",
-        "types.float64",
+        Scalar("int32"),
+        Scalar("float32"),
+        Scalar("float64"),
     ]
     # one variant per number of trailing defaulted arguments omitted
     assert [len(o.params) for o in bound["axpb"].overloads] == [3, 2, 1]
@@ -100,20 +104,22 @@ def test_types_in_plan(funcs):
 
     def first(name):
         o = bound[name].overloads[0]
-        return o.result, [p.numba for p in o.params]
+        return o.result, [p.type for p in o.params]
 
-    assert first("half_twice") == ("types.float16", ["types.float16"])
-    assert first("bf16_twice") == ("types.bfloat16", ["types.bfloat16"])
-    assert first("make_f2") == ('_vector_types["float32x2"]', ["types.float32"] * 2)
-    assert first("i4_rev")[0] == '_vector_types["int32x4"]'
-    assert first("name") == ("types.CPointer(types.int8)", [])
-    f32p = "types.CPointer(types.float32)"
-    assert first("offset") == (f32p, [f32p, "types.int32"])
-    assert first("small_size")[1] == ["types.uint8"]
-    assert first("signed_size")[1] == ["types.int16"]
-    assert first("color_value")[1] == ["types.int32"]
+    assert first("half_twice") == (Scalar("float16"), [Scalar("float16")])
+    assert first("bf16_twice") == (Scalar("bfloat16"), [Scalar("bfloat16")])
+    assert first("make_f2") == (Vector("float32", 2), [Scalar("float32")] * 2)
+    assert first("i4_rev")[0] == Vector("int32", 4)
+    assert first("name") == (Pointer(Scalar("int8")), [])
+    f32p = Pointer(Scalar("float32"))
+    assert first("offset") == (f32p, [f32p, Scalar("int32")])
+    assert first("small_size")[1] == [EnumRef("nbt_small", "small", Scalar("uint8"))]
+    assert first("signed_size")[1] == [EnumRef("nbt_signed", "signed", Scalar("int16"))]
+    assert first("color_value")[1] == [EnumRef("nbt_color", "color", Scalar("int32"))]
+    # rendered, enums pass their underlying integers
+    assert [type_expr(p.type) for p in bound["small_size"].overloads[0].params] == ["types.uint8"]
     # a const char* return must compile: its glue keeps the const
-    assert re.search(r"\((const char|char const) ?\*\* ?r\)", bound["name"].overloads[0].glue)
+    assert re.search(r"\((const char|char const) ?\*\* ?r\)", glue(bound["name"].overloads[0]))
 
 
 def test_arch_guarded_function_absent_for_older_arch():
@@ -157,7 +163,7 @@ def test_additional_import_and_macros_emitted(funcs, funcs_module):
     text = funcs.path.read_text()
     assert "\nimport math\nfrom fractions import Fraction\n" in text
     assert funcs_module.Fraction.__module__ == "fractions"
-    prelude = funcs.plan.glue_prelude
+    prelude = render_prelude(funcs.plan)
     assert prelude.startswith("#define NBT_SCALE 3\n#define NBT_FLAG\n#include <")
     assert funcs_module._glue.prelude == prelude
 

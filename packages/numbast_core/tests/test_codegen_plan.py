@@ -15,8 +15,10 @@ from ast_canopy.model import (
     Type,
     Typedef,
 )
-from numbast_core import Config
+from numbast_core import Config, render
 from numbast_core.plan import build
+from numbast_core.plan.refs import EnumRef, Scalar
+from numbast_core.plan.shims import Passing, ShimArg
 
 LOC = Location("/virtual/h.cuh", 1, 1)
 INT = Type("int", "int", "int", kind="INT", size=4, align=4)
@@ -99,7 +101,7 @@ def test_same_name_in_two_namespaces_is_renamed_deterministically():
     ]
     assert plan.warnings == ("`b::c::f` is bound as `b_c_f`: `f` is already taken",)
     assert plan_of(decls) == plan
-    glue = plan.functions[1].overloads[0].glue
+    glue = render.glue(plan.functions[1].overloads[0])
     assert "::b::c::f(*a0)" in glue
 
 
@@ -159,9 +161,13 @@ def test_intents_by_name_and_index_name_wins():
     (o,) = plan.functions[0].overloads
     assert [p.mode for p in o.params] == ["out", "ptr", "in", "out"]
     # `in` on a non-const int& still hands the callee a mutable lvalue (the shim's own copy)
-    assert "int* a0" in o.glue and "int* a2" in o.glue and "const" not in o.glue
+    text = render.glue(o)
+    assert "int* a0" in text and "int* a2" in text and "const" not in text
+    passing = [arg.passing for arg in o.spec.args]
+    assert passing == [Passing.MUTABLE_POINTER] * 4
     const_in = plan_of([fn("k", [("x", ref(INT, const=True))])]).functions[0].overloads[0]
-    assert "int const* a0" in const_in.glue
+    assert "int const* a0" in render.glue(const_in)
+    assert const_in.spec.args == (ShimArg("a0", "int", Passing.CONST_POINTER),)
 
 
 def test_intent_problems():
@@ -227,13 +233,19 @@ def test_enums_and_typedefs():
         **{"API Prefix Removal": {"Enum": ["e_", "E_"], "Struct": "t_"}},
     )
     assert [(e.python_name, e.underlying, e.members) for e in plan.enums] == [
-        ("small", "types.uint8", (("A", 1), ("B", 200))),
-        ("neg", "types.int16", (("N", -3),)),
+        ("small", Scalar("uint8"), (("A", 1), ("B", 200))),
+        ("neg", Scalar("int16"), (("N", -3),)),
     ]
     assert [(t.python_name, t.target) for t in plan.typedefs] == [
-        ("alias", "small"),  # an alias of an enum names the enum's Python name
-        ("int_", "types.int32"),  # `int` would shadow the builtin
-        ("int2", "types.int32"),
+        ("alias", EnumRef("e_small", "small", Scalar("uint8"))),  # the enum class itself
+        ("int_", Scalar("int32")),  # `int` would shadow the builtin
+        ("int2", Scalar("int32")),
+    ]
+    # rendered: an alias of an enum names the enum's Python name
+    assert [render.spelling.typedef_target(t.target) for t in plan.typedefs] == [
+        "small",
+        "types.int32",
+        "types.int32",
     ]
     assert reasons(plan)["t_small"] == "name `small` already bound"
     got = reasons(plan)

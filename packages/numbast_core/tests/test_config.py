@@ -292,7 +292,8 @@ def test_entry_point_not_in_file_list_warns():
     )
 
 
-def test_every_missing_file_is_reported():
+def test_every_missing_file_is_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative path is looked for next to the config, then here
     problems = problems_of(
         **{
             "Entry Point": "nope.h",
@@ -300,13 +301,17 @@ def test_every_missing_file_is_reported():
             "Clang Include Paths": ["no_such_dir", "demo.cuh"],
         }
     )
+    cwd = tmp_path
     assert problems == (
-        f"Clang Include Paths[0]: 'no_such_dir' not found (looked for {DATA / 'no_such_dir'})",
+        f"Clang Include Paths[0]: 'no_such_dir' not found (looked for {DATA / 'no_such_dir'} "
+        f"and {cwd / 'no_such_dir'})",
         f"Clang Include Paths[1]: 'demo.cuh' is not a directory (looked for {DATA / 'demo.cuh'})",
-        f"Entry Point: 'nope.h' not found (looked for {DATA / 'nope.h'})",
-        f"File List[1]: 'missing1.h' not found (looked for {DATA / 'missing1.h'})",
+        f"Entry Point: 'nope.h' not found (looked for {DATA / 'nope.h'} and {cwd / 'nope.h'})",
+        f"File List[1]: 'missing1.h' not found (looked for {DATA / 'missing1.h'} and "
+        f"{cwd / 'missing1.h'})",
         f"File List[2]: 'include' is not a file (looked for {DATA / 'include'})",
-        f"File List[3]: 'missing2.h' not found (looked for {DATA / 'missing2.h'})",
+        f"File List[3]: 'missing2.h' not found (looked for {DATA / 'missing2.h'} and "
+        f"{cwd / 'missing2.h'})",
     )
 
 
@@ -591,7 +596,7 @@ def test_gpu_arch_pattern_message_from_the_issue():
         ({"File List": []}, "File List: [] should be non-empty"),
         ({"Entry Point": 3}, "Entry Point: 3 is not of type 'string'"),
         ({"Entry Point": ""}, "Entry Point: '' should be non-empty"),
-        ({"Version": 1.0}, "Version: 1.0 is not of type 'string', 'null'"),
+        ({"Version": True}, "Version: True is not of type 'string', 'number', 'null'"),
         ({"Types": {"A": 3}}, "Types.A: 3 is not of type 'string'"),
         ({"Types": ["A"]}, "Types: ['A'] is not of type 'object'"),
         ({"Data Models": {"A": "numba.Struct"}}, "Data Models.A: 'numba.Struct' does not match"),
@@ -715,12 +720,8 @@ def test_additional_import_must_be_import_statements(given, why):
     assert why in p
 
 
-@pytest.mark.parametrize("expr", ["a b", "x = 1", "import os", "f(", "", "  "])
+@pytest.mark.parametrize("expr", ["a b", "x = 1", "import os", "f("])
 def test_module_callbacks_must_be_one_expression(expr):
-    if not expr:
-        problems = problems_of(**{"Module Callbacks": {"setup": expr}})
-        assert problems == ("Module Callbacks.setup: '' should be non-empty",)
-        return
     (p,) = problems_of(**{"Module Callbacks": {"setup": expr}})
     assert p.startswith(f"Module Callbacks.setup: {expr!r} is not a single Python expression (")
 

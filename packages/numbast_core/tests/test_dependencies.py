@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from numbast_core.plan.refs import Pointer, Scalar, Vector, VoidPointer
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parents[2] / "conformance" / "configs"
@@ -86,8 +87,12 @@ def test_conversions_to_cuda_vector_types_use_numba_cudas_constructor(modules):
     """`operator float2()` of __nv_fp8x2_e4m3 is spelled float32x2(v); float32x2(x, y) and
     float32x2(f32x2) keep numba-cuda's own meaning."""
     plan = modules["cuda_fp8"].plan
-    vector = {op.operator for op in plan.operators if op.operator.startswith("vector.")}
-    assert vector == {"vector.float32x2", "vector.float32x4"}
+    vector = {op.operator for op in plan.operators if isinstance(op.operator, Vector)}
+    assert vector == {Vector("float32", 2), Vector("float32", 4)}
+    assert {op.label for op in plan.operators if op.operator in vector} == {
+        "vector.float32x2",
+        "vector.float32x4",
+    }
     script = textwrap.dedent(
         f"""
         import sys, warnings
@@ -136,12 +141,12 @@ def test_typedefd_pointers_and_self_referencing_structs(tmp_path):
     result = numbast_core.generate(config, tmp_path / "out")
     assert not result.plan.skipped, result.plan.skipped
     node = next(s for s in result.plan.structs if s.cxx_name == "Node")
-    assert [(f.name, f.numba) for f in node.fields[:2]] == [
-        ("next", "types.voidptr"),
-        ("values", "types.CPointer(types.float64)"),
+    assert [(f.name, f.type) for f in node.fields[:2]] == [
+        ("next", VoidPointer()),
+        ("values", Pointer(Scalar("float64"))),
     ]
     first = next(f for f in result.plan.functions if f.python_name == "first")
-    assert first.overloads[0].params[0].numba == "types.CPointer(types.float64)"
+    assert first.overloads[0].params[0].type == Pointer(Scalar("float64"))
     script = (
         f"import sys; sys.path.insert(0, {str(HERE)!r})\n"
         "import _codegen_helpers as helpers\n"

@@ -15,6 +15,11 @@ import warnings
 import _codegen_helpers as helpers
 import _struct_helpers
 import pytest
+from numbast_core.plan.refs import Scalar, StructRef
+from numbast_core.plan.shims import ShimKind
+from numbast_core.render import glue
+
+ACC = StructRef("geo::Acc", "Acc")
 
 GLOBAL, SEPARATE = "nbt_structs_bindings", "nbt_structs_separate"
 
@@ -65,13 +70,14 @@ def test_non_const_methods_are_bound_with_an_updated_receiver(plan):
     # add(x), add(x, times, scale), add(x, times) from the default; take(by), take()
     assert [len(o.params) for o in acc["add"]] == [2, 4, 3]
     assert [len(o.params) for o in acc["take"]] == [2, 1]
-    assert [o.result for o in acc["push"]] == ["_type_Acc"]  # Acc& push(): a copy of *this
+    assert [o.result for o in acc["push"]] == [ACC]  # Acc& push(): a copy of *this
     for name in ("add", "take", "push"):
         assert {o.params[0].mode for o in acc[name]} == {"inout"}
     assert acc["total"][0].params[0].mode == "in"  # const: the receiver is only read
     scale = dict(structs["Vec"].methods)["scale"][0]
     assert scale.params[0].mode == "inout"
-    assert "(::geo::Vec* self, float const* a0) { (*self).scale(*a0); }" in scale.glue
+    assert "(::geo::Vec* self, float const* a0) { (*self).scale(*a0); }" in glue(scale)
+    assert scale.spec.kind is ShimKind.METHOD and scale.spec.callee == "scale"
     assert not [s for s in plan.skipped if "non-const" in s.reason or "operator[]" in s.cxx_name]
 
 
@@ -79,15 +85,16 @@ def test_operator_index_reads_and_writes(plan):
     structs = {s.python_name: s for s in plan.structs}
     assert structs["Vec"].item_setters == ()  # only a const operator[]: reads only
     (setter,) = structs["Acc"].item_setters
-    assert setter.result == "_type_Acc"
-    assert [(p.mode, p.numba) for p in setter.params] == [
-        ("in", "_type_Acc"),
-        ("in", "types.int32"),
-        ("in", "types.float32"),
+    assert setter.result == ACC
+    assert [(p.mode, p.type) for p in setter.params] == [
+        ("in", ACC),
+        ("in", Scalar("int32")),
+        ("in", Scalar("float32")),
     ]
-    assert "{ *r = *self; (*r)[*a0] = *value; }" in setter.glue
-    reads = next(o for o in plan.operators if o.operator == "operator.getitem").overloads
-    assert [o.result for o in reads] == ["types.float32", "types.float32"]
+    assert setter.spec.kind is ShimKind.SET_ITEM
+    assert "{ *r = *self; (*r)[*a0] = *value; }" in glue(setter)
+    reads = next(o for o in plan.operators if o.label == "operator.getitem").overloads
+    assert [o.result for o in reads] == [Scalar("float32"), Scalar("float32")]
     rows = {(r.kind, r.cxx_name, r.status) for r in plan.rows()}
     assert ("operator", "const float & geo::Acc::operator[](int i)", "bound") in rows
 

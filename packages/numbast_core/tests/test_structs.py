@@ -9,6 +9,11 @@ import _codegen_helpers as helpers
 import _struct_helpers
 import pytest
 from numbast_core.check import check_module
+from numbast_core.plan.refs import Scalar, StructRef, UniTuple
+from numbast_core.render import glue, type_expr
+from numbast_core.render.spelling import struct_type_name
+
+F32 = Scalar("float32")
 
 GLOBAL, SEPARATE = "nbt_structs_bindings", "nbt_structs_separate"
 
@@ -61,27 +66,28 @@ def test_bound_structs_and_members(plan):
     assert list(s) == ["Inner", "Vec", "Acc", "Padded", "Bits", "Guard", "Meters", "Odd", "Poly"]
     vec = s["Vec"]
     assert vec.cxx_name == "geo::Vec"
-    assert [(f.name, f.numba, f.offset, f.size) for f in vec.fields] == [
-        ("x", "types.float32", 0, 4),
-        ("y", "types.float32", 4, 4),
-        ("inner", "_type_Inner", 8, 8),
-        ("arr", "types.UniTuple(types.float32, 3)", 16, 12),
+    assert [(f.name, f.type, f.offset, f.size) for f in vec.fields] == [
+        ("x", F32, 0, 4),
+        ("y", F32, 4, 4),
+        ("inner", StructRef("geo::Inner", "Inner"), 8, 8),
+        ("arr", UniTuple(F32, 3), 16, 12),
     ]
+    assert type_expr(vec.fields[3].type) == "types.UniTuple(types.float32, 3)"
     # Vec(), Vec(x, y), and Vec(x) from the default of y
     assert [len(o.params) for o in vec.ctors] == [0, 2, 1]
     assert [name for name, _ in vec.methods] == ["dot", "norm2", "scale"]
     assert [name for name, _ in vec.statics] == ["make"]
     # Vec(float x, float y = 10) is callable with one float: an implicit converting ctor
-    assert [t for t, _ in vec.implicit_from] == ["types.float32"]
-    assert vec.parent == "types.Type"
+    assert [t for t, _ in vec.implicit_from] == [F32]
+    assert vec.parent == "Type"
     meters = s["Meters"]
-    assert meters.parent == "types.Number"  # it converts to builtins
+    assert meters.parent == "Number"  # it converts to builtins
     assert [(t, explicit) for t, _, explicit in meters.conversions] == [
-        ("types.float32", False),
-        ("types.float64", True),
+        (F32, False),
+        (Scalar("float64"), True),
     ]
     # Meters(float) is implicit, `explicit Meters(int)` is not
-    assert [t for t, _ in meters.implicit_from] == ["types.float32"]
+    assert [t for t, _ in meters.implicit_from] == [F32]
     assert len(meters.ctors) == 2
     assert [(f.name, f.offset, f.size) for f in s["Padded"].fields] == [
         ("c", 0, 1),
@@ -133,7 +139,7 @@ def test_skipped_members_and_reasons(plan):
 
 
 def test_operators_plan(plan):
-    ops = {o.operator: [x.cxx_signature for x in o.overloads] for o in plan.operators}
+    ops = {o.label: [x.cxx_signature for x in o.overloads] for o in plan.operators}
     assert ops == {
         "operator.sub": ["Vec geo::Vec::operator-(const Vec & o)"],
         "operator.neg": ["Vec geo::Vec::operator-()"],
@@ -150,9 +156,9 @@ def test_operators_plan(plan):
         "operator.imul": ["Vec & geo::operator*=(Vec & a, float s)"],
     }
     # a compound assignment returns the updated left operand, so `v += w` rebinds v
-    iadd = next(o for o in plan.operators if o.operator == "operator.iadd").overloads[0]
-    assert iadd.result == "_type_Vec"
-    assert "*r = *self; (*r) += *a0;" in iadd.glue
+    iadd = next(o for o in plan.operators if o.label == "operator.iadd").overloads[0]
+    assert iadd.result == StructRef("geo::Vec", "Vec")
+    assert "*r = *self; (*r) += *a0;" in glue(iadd)
 
 
 def test_rows_list_every_member(plan):
@@ -189,7 +195,7 @@ def test_layout_equals_clang(generated, module):
     checked = 0
     for st in generated[GLOBAL].plan.structs:
         cxx = by_name[st.cxx_name]
-        ty = getattr(module, st.numba_name)
+        ty = getattr(module, struct_type_name(st.ref))
         model = context.data_model_manager[ty]
         data = model.get_data_type()
         assert context.get_abi_sizeof(data) == cxx.size, st.cxx_name
@@ -247,7 +253,7 @@ def test_compound_assignment_calls_the_cxx_compound_operator(plan, module, op, s
     """numba lowers `v op= w` on immutable types with the plain `op` (C++ `op=` differs)."""
     from numba.cuda import types
 
-    shim = next(o for o in plan.operators if o.operator == op).overloads[0].shim
+    shim = next(o for o in plan.operators if o.label == op).overloads[0].shim
     other = module._type_Vec if symbol == "+=" else types.float32
     cres = helpers.compile_and_link(
         _device(module, f"def f(a, b):\n    a {symbol} b\n    return a"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .cuda_paths import CudaPaths, find_cuda_paths
 from .model import (
@@ -94,16 +95,17 @@ def clang_version() -> str:
 
 def cuda_version(cudatoolkit_include_dirs: Sequence[str] | None = None) -> str | None:
     """``"13.0"``: ``CUDA_VERSION`` from ``cuda.h`` of the headers a parse would use."""
-    paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
-    try:
-        with open(os.path.join(paths.include_dirs[0], "cuda.h")) as f:
-            m = re.search(r"^#define\s+CUDA_VERSION\s+(\d+)", f.read(), re.MULTILINE)
-    except OSError:
-        return None
-    if not m:
-        return None
-    v = int(m.group(1))
-    return f"{v // 1000}.{v % 1000 // 10}"
+    dirs = cudatoolkit_include_dirs or find_cuda_paths().include_dirs
+    for d in dirs:
+        try:
+            with open(os.path.join(d, "cuda.h")) as f:
+                m = re.search(r"^#define\s+CUDA_VERSION\s+(\d+)", f.read(), re.MULTILINE)
+        except OSError:
+            continue
+        if m:
+            v = int(m.group(1))
+            return f"{v // 1000}.{v % 1000 // 10}"
+    return None
 
 
 def _as_list(value: str | os.PathLike | Sequence[str | os.PathLike] | None) -> list[str]:
@@ -126,8 +128,9 @@ def _parse(
     bypass_parse_error: bool,
     skip_function_bodies: bool,
     unsaved: Sequence[tuple[str, str]] = (),
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Declarations:
-    from . import _clang, _interrupt, extract
+    from . import _clang, _interrupt, extract, nvrtc_view, support
 
     arch = _clang.normalize_arch(compute_capability)
     paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
@@ -135,30 +138,120 @@ def _parse(
     for d in includes:
         if not os.path.isdir(d):
             raise FileNotFoundError(f"include directory not found: {d}")
+    source_path = os.path.realpath(source_path)
     cache = _clang.cache_dir()
+    nvrtc_macros = nvrtc_view.macros(_version_tuple(cuda_version(paths.include_dirs)))
+    builtins = nvrtc_view.builtin_links(os.path.join(paths.toolkit_root, "include"))
     # Ctrl-C is held while libclang runs (it would be lost in a visitor callback), then raised.
-    with (
-        _interrupt.ctrl_c_deferred(),
-        _clang.support_dir(paths, cache) as (root, include_dirs, stub),
-    ):
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_interrupt.ctrl_c_deferred())
+        root, include_dirs, stub = stack.enter_context(support.support_dir(paths, cache))
+        extra = {
+            k: v
+            for k, v in (extra_headers or {}).items()
+            if k not in nvrtc_view.PRELUDE_STD_HEADERS
+        }
+        compat = stack.enter_context(support.header_dir(extra, cache))
+        builtin_dir = stack.enter_context(support.header_dir({}, cache, builtins))
+        extra_dirs = [compat] if compat else []
         args = _clang.build_args(
-            arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub
+            arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub, extra_dirs
         )
         pch = _clang.prefix_pch(args, cache)
+        main = nvrtc_view.main_path(source_path)
+        # NVRTC's built-in headers are its prelude, whose stand-in is clang's wrapper: read them
+        # as the wrapper does (under __CUDACC_RTC__ they clash with clang's own intrinsics).
+        builtin = source_path in builtins.values()
         if verbose:
-            print(f"ast_canopy: clang {' '.join(args)} {source_path}", file=sys.stderr)
+            print(f"ast_canopy: clang {' '.join(args)} {main}", file=sys.stderr)
             print(f"ast_canopy: prefix PCH {pch}", file=sys.stderr)
-        tu = _clang.parse(source_path, args, skip_function_bodies, unsaved, pch)
+        tu = _clang.parse(
+            main,
+            args,
+            skip_function_bodies,
+            [*unsaved, (main, nvrtc_view.main_text(source_path, () if builtin else nvrtc_macros))],
+            pch,
+        )
         diags = _clang.diagnostics(tu)
+        if not builtin and _has_errors(diags):
+            # Some headers' __CUDACC_RTC__ branches assume NVRTC's built-ins (e.g. they typedef
+            # uint64_t as unsigned long long, which glibc's stdint.h in clang's wrapper already
+            # declared as unsigned long): read them as clang's wrapper does, and say so.
+            text = nvrtc_view.main_text(source_path, ())
+            tu = _clang.parse(main, args, skip_function_bodies, [*unsaved, (main, text)], pch)
+            clashes = "; ".join(d.message for d in diags if d.severity in ("error", "fatal"))
+            warning = Diagnostic(
+                "warning",
+                Location(source_path, 1, 1),
+                f"parsed without NVRTC's predefined macros (with __CUDACC_RTC__ clang reported: "
+                f"{clashes[:300]})",
+            )
+            diags = (*_clang.diagnostics(tu), warning)
         if verbose:
-            for diag in diags:
-                print(f"ast_canopy: {diag}", file=sys.stderr)
-        if not bypass_parse_error and any(d.severity in ("error", "fatal") for d in diags):
+            for d in diags:
+                print(f"ast_canopy: {d}", file=sys.stderr)
+        if not bypass_parse_error and _has_errors(diags):
             raise ParseError(source_path, diags)
+        # Files the header itself brings in are read with NVRTC's macros already; the probe
+        # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
+        from_wrapper = [
+            f for f in files_to_retain
+            if os.path.realpath(f) not in _clang.reached_from(tu, source_path)
+        ]  # fmt: skip
+        unseen = () if builtin else _unseen_by_nvrtc(
+            main, source_path, from_wrapper, unsaved,
+            _clang.probe_args(
+                arch, root, cxx_standard,
+                [*include_dirs, *includes, *extra_dirs, *([builtin_dir] if builtin_dir else [])],
+                [*_as_list(defines), *(f"{n}={v}" for n, v in nvrtc_macros)],
+            ),
+        )  # fmt: skip
+        kept = [
+            f
+            for f in files_to_retain
+            if os.path.realpath(f) not in {d.location.file for d in unseen}
+        ]
         # Inside the ``with``: locations may point through links in the temp dir.
-        declarations = extract.extract(tu, files_to_retain, diags)
+        declarations = extract.extract(tu, kept, diags + unseen)
         del tu  # disposed of here, not in a finalizer after the ``with`` (see ctrl_c_deferred)
         return declarations
+
+
+def _unseen_by_nvrtc(
+    main: str,
+    source: str,
+    files: Sequence[str],
+    unsaved: Sequence[tuple[str, str]],
+    probe: Sequence[str],
+) -> tuple[Diagnostic, ...]:
+    """A warning for each of ``files`` that NVRTC never reads: the preprocessor run with NVRTC's
+    include dirs and macros, without clang's CUDA wrapper and system headers (``probe`` args,
+    NVRTC's built-in crt headers on the path), does not open it."""
+    from . import _clang
+
+    visible = _clang.included_files(main, probe, [*unsaved, (main, f'#include "{source}"\n')])
+    visible.add(source)
+    return tuple(
+        Diagnostic(
+            "warning",
+            Location(os.path.realpath(f), 1, 1),
+            "NVRTC does not read this file (not reached from the entry point with NVRTC's "
+            "include dirs and macros, e.g. __CUDACC_RTC__): its declarations are not bound",
+        )
+        for f in files
+        if os.path.realpath(f) not in visible
+    )
+
+
+def _has_errors(diags: Sequence[Diagnostic]) -> bool:
+    return any(d.severity in ("error", "fatal") for d in diags)
+
+
+def _version_tuple(version: str | None) -> tuple[int, int] | None:
+    if not version:
+        return None
+    major, minor = version.split(".")
+    return int(major), int(minor)
 
 
 def parse_declarations_from_source(
@@ -166,17 +259,23 @@ def parse_declarations_from_source(
     files_to_retain: Sequence[str | os.PathLike],
     compute_capability: str | int | tuple[int, int],
     cudatoolkit_include_dirs: Sequence[str] | None = None,
-    cxx_standard: str = "gnu++17",
+    cxx_standard: str = "c++17",
     additional_includes: Sequence[str] | None = None,
     defines: Sequence[str] | None = None,
     verbose: bool = False,
     bypass_parse_error: bool = False,
     skip_function_bodies: bool = False,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Declarations:
-    """Parse ``source_file_path`` as CUDA device code for ``compute_capability`` ("sm_90").
+    """Parse ``source_file_path`` as CUDA device code for ``compute_capability`` ("sm_90"), the
+    way NVRTC compiles it (its include dirs and order, its predefined macros: see
+    :mod:`ast_canopy.nvrtc_view`).
 
-    Declarations are kept when their file's realpath is among ``files_to_retain``. ``defines``
-    are ``"NAME"`` or ``"NAME=VALUE"``; ``additional_includes`` are extra ``-I`` directories.
+    Declarations are kept when their file's realpath is among ``files_to_retain`` and NVRTC
+    reads that file (others get a warning diagnostic). ``defines`` are ``"NAME"`` or
+    ``"NAME=VALUE"``; ``additional_includes`` are extra ``-I`` directories, searched after the
+    CUDA ones (as NVRTC's extra search paths are); ``extra_headers`` ({include name: text}) are
+    in-memory headers searched after those and before clang's system headers.
     Raises ``FileNotFoundError`` (missing file), ``ValueError`` (bad arch) or ``ParseError``
     (clang errors, unless ``bypass_parse_error``; the diagnostics are then on the result).
     """
@@ -198,6 +297,7 @@ def parse_declarations_from_source(
         verbose,
         bypass_parse_error,
         skip_function_bodies,
+        extra_headers=extra_headers,
     )
 
 
@@ -208,7 +308,7 @@ def value_from_constexpr_vardecl(
     source: str,
     vardecl_name: str,
     compute_capability: str | int | tuple[int, int],
-    cxx_standard: str = "gnu++17",
+    cxx_standard: str = "c++17",
     cudatoolkit_include_dirs: Sequence[str] | None = None,
     additional_includes: Sequence[str] | None = None,
     defines: Sequence[str] | None = None,

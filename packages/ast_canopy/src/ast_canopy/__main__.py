@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-I", dest="includes", action="append", metavar="DIR", help="include dir")
     p.add_argument("-D", dest="defines", action="append", metavar="M[=V]", help="macro")
-    p.add_argument("--std", default="gnu++17", help="C++ standard (default gnu++17)")
+    p.add_argument("--std", default="c++17", help="C++ standard (default c++17, as NVRTC)")
     p.add_argument(
         "--cuda-include",
         action="append",

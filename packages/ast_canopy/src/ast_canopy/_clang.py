@@ -10,15 +10,13 @@ import ctypes
 import hashlib
 import os
 import re
-import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from clang import cindex
 
-from .cuda_paths import CudaPaths
 from .model import Diagnostic, Location
 
 # libclang-ng injects ``-isystem <its libc++>`` unless disabled; CUDA on x86 must use the host
@@ -100,78 +98,6 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:24]
 
 
-def _populate_support(folder: str, paths: CudaPaths, foreign: list[int]) -> None:
-    dirs = paths.include_dirs
-    if not os.path.isdir(os.path.join(paths.toolkit_root, "bin")):
-        root = os.path.join(folder, "cuda")
-        os.makedirs(os.path.join(root, "bin"))
-        os.makedirs(os.path.join(root, "lib64"))
-        os.symlink(dirs[0], os.path.join(root, "include"))
-    for n, i in enumerate(foreign):
-        farm = os.path.join(folder, f"curand{n}")
-        os.makedirs(farm)
-        for name in sorted(os.listdir(dirs[i])):
-            if name.startswith("curand") and name.endswith((".h", ".hpp")):
-                os.symlink(os.path.join(dirs[i], name), os.path.join(farm, name))
-    if not paths.has_curand:
-        stub = os.path.join(folder, "stub")
-        os.makedirs(stub)
-        with open(os.path.join(stub, "curand_mtgp32_kernel.h"), "w") as f:
-            f.write("/* empty stub written by ast_canopy: no curand headers found */\n")
-
-
-@contextlib.contextmanager
-def support_dir(
-    paths: CudaPaths, cache: str | None = None
-) -> Iterator[tuple[str, tuple[str, ...], str | None]]:
-    """Yield ``(cuda_root, include_dirs, stub_dir)`` for :func:`build_args`.
-
-    - clang only accepts a ``--cuda-path`` that has ``bin/``; the pip wheels have none, so a
-      root with ``bin/`` and an ``include`` link is made.
-    - clang's CUDA wrapper always includes ``curand_mtgp32_kernel.h``: without curand headers an
-      empty stub goes on ``-idirafter``.
-    - When curand comes from another full CUDA include dir (the wheels), only its ``curand*``
-      headers are exposed (through links): its quoted includes would otherwise pull that dir's
-      ``vector_types.h`` etc. ahead of the toolkit's, mixing two installations.
-
-    These files live in ``cache`` (stable paths, so a PCH built over them stays valid) or, with
-    no cache, in a temp dir removed on exit.
-    """
-    dirs = list(paths.include_dirs)
-    main = dirs[0]
-    foreign = [
-        i
-        for i, d in enumerate(dirs)
-        if i > 0
-        and d != os.path.join(main, "cccl")
-        and os.path.isfile(os.path.join(d, "curand_kernel.h"))
-        and os.path.isfile(os.path.join(d, "cuda_runtime.h"))
-    ]
-    need_root = not os.path.isdir(os.path.join(paths.toolkit_root, "bin"))
-    if not need_root and paths.has_curand and not foreign:
-        yield paths.toolkit_root, tuple(dirs), None
-        return
-    with contextlib.ExitStack() as stack:
-        folder = None
-        if cache is not None:
-            folder = os.path.join(cache, "support-" + _digest(paths))
-            if not os.path.isdir(folder):
-                tmp = tempfile.mkdtemp(prefix=".support-", dir=cache)
-                _populate_support(tmp, paths, foreign)
-                try:
-                    os.rename(tmp, folder)
-                except OSError:  # another process made it first
-                    shutil.rmtree(tmp, ignore_errors=True)
-        if folder is None or not os.path.isdir(folder):
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ast_canopy_"))
-            _populate_support(folder, paths, foreign)
-        root = os.path.join(folder, "cuda") if need_root else paths.toolkit_root
-        for n, i in enumerate(foreign):
-            dirs[i] = os.path.join(folder, f"curand{n}")
-        stub = None if paths.has_curand else os.path.join(folder, "stub")
-        yield root, tuple(dirs), stub
-
-
 def prefix_pch(args: Sequence[str], cache: str | None) -> str | None:
     """A PCH of what every parse with ``args`` starts with (clang's CUDA runtime wrapper).
 
@@ -229,6 +155,7 @@ def build_args(
     additional_includes: Sequence[str] = (),
     defines: Sequence[str] = (),
     stub_dir: str | None = None,
+    extra_header_dirs: Sequence[str] = (),
 ) -> list[str]:
     args = [
         "-x",
@@ -243,12 +170,54 @@ def build_args(
         "-resource-dir",  # two tokens, so libclang-ng does not append its own
         RESOURCE_DIR,
     ]
-    args += [f"-I{d}" for d in additional_includes]
+    # NVRTC's order: its CUDA dirs, then the extra search paths, then in-memory headers (which
+    # stand in for the C++ standard headers NVRTC lacks: before clang's system dirs).
     args += [f"-I{d}" for d in include_dirs]
+    args += [f"-I{d}" for d in additional_includes]
+    args += [f"-I{d}" for d in extra_header_dirs]
     args += [f"-D{d}" for d in defines]
     if stub_dir:
         args += ["-idirafter", stub_dir]
     return args
+
+
+def probe_args(
+    arch: str,
+    cuda_root: str,
+    cxx_standard: str,
+    include_dirs: Sequence[str],
+    defines: Sequence[str],
+) -> list[str]:
+    """Arguments that read a header the way NVRTC does: no CUDA wrapper, no system headers."""
+    args = [
+        "-x", "cuda", "--cuda-device-only", f"--cuda-gpu-arch={arch}", f"--cuda-path={cuda_root}",
+        "-nocudainc", "-nocudalib", "-nostdlibinc", "-Wno-unknown-cuda-version",
+        f"-std={cxx_standard}", "-resource-dir", RESOURCE_DIR, "-D__CUDACC__=1",
+    ]  # fmt: skip
+    return args + [f"-I{d}" for d in include_dirs] + [f"-D{d}" for d in defines]
+
+
+def included_files(path: str, args: Sequence[str], unsaved: Sequence[tuple[str, str]]) -> set[str]:
+    """Realpaths of every file the preprocessor opened for ``path`` (errors do not matter)."""
+    tu = _parse_tu(path, args, True, unsaved)
+    return {os.path.realpath(i.include.name) for i in tu.get_includes() if i.include}
+
+
+def reached_from(tu: cindex.TranslationUnit, source: str) -> set[str]:
+    """Realpaths of the files ``tu`` included, directly or not, from the file ``source``."""
+    children: dict[str, set[str]] = {}
+    for i in tu.get_includes():
+        if i.source and i.include:
+            children.setdefault(os.path.realpath(i.source.name), set()).add(
+                os.path.realpath(i.include.name)
+            )
+    seen, todo = {source}, [source]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
 
 
 def _parse_tu(path, args, skip_function_bodies, unsaved) -> cindex.TranslationUnit:

@@ -71,6 +71,8 @@ def run_generate(
     config = _load(config_path, arch)
     for warning in config.warnings:
         console.warn(warning)
+    for line in config.path_resolution:  # which base each relative path was found in
+        console.detail(line)
     console.info(f"numbast: {config_path} -> {output_dir} ({config.arch})")
     result = generate(
         config,

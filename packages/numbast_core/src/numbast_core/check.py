@@ -15,9 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from .plan import BindingPlan, OverloadPlan
-from .render import param_expression
+from .plan import BindingPlan, BoundCallable, CallForm, OperatorForm
+from .render.spelling import (
+    call_label,
+    callee_expression,
+    param_expression,
+    python_expression,
+    type_expr,
+)
 
 BATCH = 24
 
@@ -44,70 +51,17 @@ class CheckReport:
         return tuple(r for r in self.results if not r.ok)
 
 
-@dataclass(frozen=True)
-class _Call:
-    label: str  # Python spelling, for reports
-    overload: OverloadPlan
-    callee: str  # expression evaluated in the module namespace ("" for operators)
-    # how a kernel calls it: "call", "method:<name>", "op:<symbol>", "iop:<symbol>", "index",
-    # "setitem"
-    form: str
-
-
-PYTHON_OPERATORS = {
-    "add": "+", "sub": "-", "mul": "*", "truediv": "/", "mod": "%", "and_": "&", "or_": "|",
-    "xor": "^", "lshift": "<<", "rshift": ">>", "eq": "==", "ne": "!=", "lt": "<", "le": "<=",
-    "gt": ">", "ge": ">=", "neg": "-", "pos": "+", "invert": "~",
-}  # fmt: skip
-
-
-def calls_of(plan: BindingPlan) -> list[_Call]:
+def calls_of(plan: BindingPlan) -> list[BoundCallable]:
     """Every bound callable of the plan, with the Python form a kernel uses to call it."""
-    calls = [
-        _Call(f.python_name, o, f.python_name, "call") for f in plan.functions for o in f.overloads
-    ]
-    for st in plan.structs:
-        calls += [_Call(st.python_name, o, st.python_name, "call") for o in st.ctors]
-        for name, overloads in st.statics:
-            label = f"{st.python_name}.{name}"
-            calls += [_Call(label, o, label, "call") for o in overloads]
-        for name, overloads in st.methods:
-            label = f"{st.python_name}.{name}"
-            calls += [_Call(label, o, "", f"method:{name}") for o in overloads]
-        for target, o, _ in st.conversions:
-            calls.append(_Call(f"{target}({st.python_name})", o, target, "call"))
-        calls += [_Call(f"{st.python_name}[] =", o, "", "setitem") for o in st.item_setters]
-    for op in plan.operators:
-        kind, name = op.operator.split(".")
-        if kind == "vector":  # numba-cuda's vector constructor, e.g. float32x2(v)
-            callee = f'_vector_types["{name}"].user_facing_object'
-            calls += [_Call(f"{name}()", o, callee, "call") for o in op.overloads]
-            continue
-        if name == "getitem":
-            form = "index"
-        elif name.startswith("i") and name[1:] in PYTHON_OPERATORS:
-            form = f"iop:{PYTHON_OPERATORS[name[1:]]}"
-        else:
-            form = f"op:{PYTHON_OPERATORS[name]}"
-        calls += [_Call(op.operator, o, "", form) for o in op.overloads]
-    return calls
-
-
-def _expression(call: _Call, fn: str, args: list[str]) -> str:
-    kind, _, detail = call.form.partition(":")
-    if kind == "method":
-        return f"{args[0]}.{detail}({', '.join(args[1:])})"
-    if kind == "index":
-        return f"{args[0]}[{args[1]}]"
-    if kind == "op":
-        return f"{detail}{args[0]}" if len(args) == 1 else f"{args[0]} {detail} {args[1]}"
-    return f"{fn}({', '.join(args)})"
+    return list(plan.callables())
 
 
 def import_module_from_path(path: str | Path) -> ModuleType:
     """Import a generated module from its file, under a unique name."""
     name = f"_numbast_checked_{uuid.uuid4().hex}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # numba's typing registry needs the module to be importable
     spec.loader.exec_module(module)
@@ -122,31 +76,33 @@ def cc_of(arch: str) -> tuple:
     return (major, minor, match.group(2)) if match.group(2) else (major, minor)
 
 
-def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
+def _kernel_for(module: ModuleType, calls: Sequence[BoundCallable]) -> tuple[Any, tuple]:
     """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``."""
     from numba.cuda import types
 
     namespace = vars(module)
     params_decl, argtypes, body, env = [], [], [], {}
     for i, call in enumerate(calls):
-        if call.callee:
-            env[f"f{i}"] = eval(call.callee, namespace)
+        callee = callee_expression(call)
+        if callee:
+            env[f"f{i}"] = eval(callee, namespace)
         params = [eval(param_expression(p), namespace) for p in call.overload.params]
-        returned = params[1:] if call.form.startswith("method:") else params  # not the receiver
-        result = module._result_type(eval(call.overload.result or "None", namespace), returned)
+        returned = params[1:] if call.form is CallForm.METHOD else params  # not the receiver
+        result = module._result_type(eval(type_expr(call.overload.result), namespace), returned)
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
-        if call.form == "setitem":
+        op = call.operator
+        if call.form is CallForm.SETITEM:
             body.append(f"    {args[0]}[{args[1]}] = {args[2]}\n    o{i}[0] = {args[0]}")
             params_decl.append(f"o{i}")
             argtypes.append(types.CPointer(result))
-        elif call.form.startswith("iop:"):
-            body.append(f"    {args[0]} {call.form[4:]}= {args[1]}\n    o{i}[0] = {args[0]}")
+        elif op is not None and op.form is OperatorForm.INPLACE:
+            body.append(f"    {args[0]} {op.symbol} {args[1]}\n    o{i}[0] = {args[0]}")
             params_decl.append(f"o{i}")
             argtypes.append(types.CPointer(result))
         elif result == types.void:
-            body.append(f"    {_expression(call, f'f{i}', args)}")
+            body.append(f"    {python_expression(call, f'f{i}', args)}")
         else:
-            body.append(f"    o{i}[0] = {_expression(call, f'f{i}', args)}")
+            body.append(f"    o{i}[0] = {python_expression(call, f'f{i}', args)}")
             params_decl.append(f"o{i}")
             # numba stores a boolean through a pointer in its value form (i1): use a byte.
             argtypes.append(types.CPointer(types.uint8 if result == types.boolean else result))
@@ -157,7 +113,7 @@ def _kernel_for(module: ModuleType, calls: Sequence[_Call]):
     return env["kernel"], tuple(argtypes)
 
 
-def _compile_and_link(module: ModuleType, calls: Sequence[_Call], cc: tuple) -> str:
+def _compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> str:
     """Empty string on success, else the error message."""
     from numba.cuda import types
     from numba.cuda.compiler import compile_cuda, kernel_fixup
@@ -199,7 +155,7 @@ def check_module(
                 errors = [_compile_and_link(module, [call], cc) for call in batch]
             for call, error in zip(batch, errors):
                 results.append(
-                    CheckResult(call.label, call.overload.cxx_signature, not error, error)
+                    CheckResult(call_label(call), call.overload.cxx_signature, not error, error)
                 )
                 if progress is not None:
                     progress(len(results), len(calls))

@@ -14,7 +14,7 @@ import ast_canopy
 from ast_canopy.cuda_paths import find_cuda_paths
 from ast_canopy.model import Declarations
 
-from . import __version__, plan, render, write
+from . import __version__, plan, render, stdcompat, write
 from .config import Config
 from .errors import ConfigError, GenerationError
 
@@ -42,6 +42,8 @@ def parse(config: Config, *, bypass_parse_error: bool = False) -> Declarations:
             additional_includes=list(config.clang_include_paths),
             defines=defines,
             bypass_parse_error=bypass_parse_error,
+            # clang reads the C++ standard headers NVRTC will get (libcu++ forwarders)
+            extra_headers=stdcompat.std_headers(),
         )
     except ValueError as err:
         raise ConfigError([f"GPU Arch[0]: {err}"], config.config_path) from None
@@ -72,10 +74,18 @@ def _display_path(path: str, cuda_dirs: tuple[str, ...], output_dir: Path) -> st
     return os.path.relpath(real, output_dir.resolve())
 
 
+def _one_line(text: str) -> str:
+    """``text`` as one comment line: control characters and line breaks become spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def metadata(config: Config, output_dir: Path) -> tuple[tuple[str, str], ...]:
-    """The repro comment block: versions, arch, config and headers. No timestamps."""
+    """The repro comment block: the config's Name and Version, versions, arch, config and
+    headers. No timestamps."""
     cuda_dirs = find_cuda_paths().include_dirs
-    items = [
+    named = (("Name", config.name), ("Version", config.version))
+    items = [(key, _one_line(value)) for key, value in named if value]
+    items += [
         ("numbast-core", __version__),
         ("ast-canopy", ast_canopy.__version__),
         ("clang", ast_canopy.clang_version()),

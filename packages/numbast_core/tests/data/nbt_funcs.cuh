@@ -85,9 +85,10 @@ __device__ inline int nbt_hopper_only(int x) { return x + 900; }
 #endif
 
 // ---- glue that cannot compile: NVRTC (only) sees a second overload, so the shim's call
-// `nbt_broken(*a0)` is ambiguous; every other binding must keep working. ----
+// `nbt_broken(*a0)` is ambiguous; every other binding must keep working. (The parse defines
+// NVRTC's macros, __CUDACC_RTC__ included, but clang is not EDG.) ----
 __device__ inline int nbt_broken(int x) { return x + 5; }
-#ifdef __CUDACC_RTC__
+#ifdef __EDG__
 __device__ inline int nbt_broken(const int &x) { return x + 6; }
 #endif
 
@@ -97,7 +98,7 @@ __device__ inline int nbt_grid_reduce_like(int x) { return x - 3; }
 // ---- skipped ----
 __device__ inline int nbt_excluded(int x) { return x; }
 __device__ inline int nbt_internal_helper(int x) { return x; }
-#ifndef __CUDACC_RTC__  // NVRTC refuses host functions
+#ifndef __EDG__  // NVRTC refuses host functions
 inline int nbt_host_only(int x) { return x; }
 #endif
 __device__ inline int nbt_long_double(long double x) { return (int)x; }

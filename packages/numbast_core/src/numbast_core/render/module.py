@@ -1,79 +1,62 @@
 """Render a BindingPlan as the text of a standalone Python module (numba-cuda backend).
 
+The data rows it writes are read by the runtime sections (``runtime_sections/``) copied into it.
+
 Deterministic: output depends only on the plan (no timestamps, no set/dict-hash ordering).
 """
 
 from __future__ import annotations
 
-from importlib import resources
+from collections.abc import Iterable
 
-from .plan import (
-    RUNTIME_FILE,
-    BindingPlan,
-    FunctionBinding,
-    OverloadPlan,
-    ParamPlan,
-    StructBinding,
-)
+from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
+from ..runtime import runtime_text
+from ..stdcompat import nvrtc_headers
+from .cxx import glue, prelude
+from .spelling import operator_key, param_expression, struct_type_name, type_expr, typedef_target
 
 
-def runtime_text() -> str:
-    text = resources.files("numbast_core").joinpath(RUNTIME_FILE).read_text(encoding="utf-8")
-    start = text.index("# ---- numbast runtime")
-    return text[start:].rstrip() + "\n"
-
-
-def param_expression(p: ParamPlan) -> str:
-    if p.mode == "ptr":
-        return f"_ptr({p.numba})"
-    if p.mode == "out":
-        return f"_out({p.numba})"
-    if p.mode == "inout":
-        return f"_inout({p.numba})"
-    if p.enum is not None:
-        return f"_enum({p.enum}, {p.numba})"
-    return f"_in({p.numba})"
+def runtime_features(plan: BindingPlan) -> frozenset[str]:
+    """The runtime sections ``plan``'s module uses (see ``runtime.SECTIONS``)."""
+    writes = any(
+        any(f.name for f in st.fields)
+        or st.item_setters
+        or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
+        for st in plan.structs
+    )
+    used = {
+        "enums": plan.enums,
+        "structs": plan.structs,
+        "writes": writes,
+        "operators": plan.operators,
+    }
+    return frozenset(name for name, present in used.items() if present)
 
 
 def _overload_row(o: OverloadPlan) -> str:
     params = "".join(f"{param_expression(p)}, " for p in o.params)
-    return f"    ({o.shim!r}, {o.cxx_name!r}, {o.result or 'None'}, ({params}), {o.cooperative}),\n"
+    result = type_expr(o.result)
+    return f"    ({o.shim!r}, {o.cxx_name!r}, {result}, ({params}), {o.cooperative}),\n"
 
 
 def all_overloads(plan: BindingPlan) -> list[OverloadPlan]:
     """Every bound callable of the plan (each has one shim)."""
-    found = [o for f in plan.functions for o in f.overloads]
-    for st in plan.structs:
-        found += st.ctors
-        found += [o for _, ovs in st.methods + st.statics for o in ovs]
-        found += [o for _, o, _ in st.conversions]
-        found += st.item_setters
-    found += [o for op in plan.operators for o in op.overloads]
-    return found
+    return [call.overload for call in plan.callables()]
 
 
-def _rows(overloads, indent: int = 4) -> str:
+def _rows(overloads: Iterable[OverloadPlan], indent: int = 4) -> str:
     return "".join(" " * indent + _overload_row(o).lstrip() for o in overloads)
-
-
-def _operator_key(operator: str) -> str:
-    """``operator.add`` -> ``_operator.add``; ``vector.float32x2`` -> its constructor (a
-    conversion operator to a CUDA vector type is spelled ``float32x2(value)``)."""
-    kind, name = operator.split(".")
-    if kind == "vector":
-        return f'_vector_types["{name}"].user_facing_object'
-    return f"_operator.{name}"
 
 
 def _struct_type_line(st: StructBinding) -> str:
     fields = "".join(
-        f"({f.name!r}, {f.numba or 'None'}, {f.offset}, {f.size}), " for f in st.fields
+        f"({f.name!r}, {type_expr(f.type)}, {f.offset}, {f.size}), " for f in st.fields
     )
-    extra = f", model={st.model}" if st.model else ""
+    extra = f", model=_models.{st.model}" if st.model else ""
     note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
     return (note if st.dependency else "") + (
-        f"{st.numba_name} = _struct_type({st.python_name!r}, {st.cxx_name!r}, {st.size}, "
-        f"({fields}), _shared, parent={st.parent}{extra})\n"
+        f"{struct_type_name(st.ref)} = _struct_type({st.python_name!r}, {st.cxx_name!r}, "
+        f"{st.size}, ({fields}), _shared, parent=types.{st.parent}{extra})\n"
     )
 
 
@@ -90,15 +73,16 @@ def _struct_block(st: StructBinding) -> str:
         f"    ({name!r}, [\n{_rows(overloads, 8)}    ]),\n" for name, overloads in st.methods
     )
     conversions = "".join(
-        f"    ({target}, {_overload_row(o).strip()[:-1]}, {explicit}),\n"
+        f"    ({type_expr(target)}, {_overload_row(o).strip()[:-1]}, {explicit}),\n"
         for target, o, explicit in st.conversions
     )
     implicit = "".join(
-        f"    ({source}, {_overload_row(o).strip()[:-1]}),\n" for source, o in st.implicit_from
+        f"    ({type_expr(source)}, {_overload_row(o).strip()[:-1]}),\n"
+        for source, o in st.implicit_from
     )
     setitem = f"  setitem=[\n{_rows(st.item_setters)}  ],\n" if st.item_setters else ""
     out.append(
-        f"_bind_struct(_registries, _glue, {st.numba_name}, {st.python_name},\n"
+        f"_bind_struct(_registries, _glue, {struct_type_name(st.ref)}, {st.python_name},\n"
         f"  statics=[\n{statics}  ],\n  methods=[\n{methods}  ],\n"
         f"  conversions=[\n{conversions}  ],\n  implicit=[\n{implicit}  ],\n{setitem})\n"
     )
@@ -122,17 +106,19 @@ def python(plan: BindingPlan) -> str:
     """The module text for ``plan``."""
     out = [_header(plan), '"""Numba-CUDA bindings generated by Numbast."""\n\n']
     out += [f"{statement}\n" for statement in plan.additional_imports]
-    out.append(runtime_text())
+    out.append(runtime_text(runtime_features(plan)))
     out.append("\n\n")
-    shims = "".join(f"        {o.shim!r}: {o.glue!r},\n" for o in all_overloads(plan))
+    shims = "".join(f"        {o.shim!r}: {glue(o)!r},\n" for o in all_overloads(plan))
     out.append(
         "_glue = _Glue(\n"
-        f"    {plan.glue_prelude!r},\n"
+        f"    {prelude(plan)!r},\n"
         f"    {{\n{shims}    }},\n"
         f"    {plan.arch!r},\n"
         f"    include_dirs={plan.include_dirs!r},\n"
         f"    setup={plan.setup_callback or 'None'},\n"
         f"    teardown={plan.teardown_callback or 'None'},\n"
+        # C++ standard headers (libcu++ forwarders) and NVRTC's built-in crt headers by name
+        f"    headers={nvrtc_headers()!r},\n"
         ")\n"
         f"_registries = _Registries(separate={plan.separate_registry})\n"
     )
@@ -153,18 +139,24 @@ def python(plan: BindingPlan) -> str:
     if plan.structs:  # struct types other generated modules made: looked up once
         out.append("_shared = _shared_structs()\n")
     out += [_struct_type_line(st) for st in plan.structs]
-    shared = "".join(f"{st.cxx_name!r}: {st.numba_name}, " for st in plan.structs)
-    out.append(f"__numbast_structs__ = {{{shared}}}  # one Numba type per C++ struct\n")
+    if plan.structs:  # one Numba type per C++ struct, shared with modules of the same runtime ABI
+        shared = "".join(
+            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, " for st in plan.structs
+        )
+        out.append(f"__numbast_structs__ = {{{shared}}}\n")
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
-        owned = "".join(f"{st.numba_name}, " for st in plan.structs)
+        owned = "".join(f"{struct_type_name(st.ref)}, " for st in plan.structs)
         rows = "".join(
-            f"    ({_operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
+            f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators
         )
         out.append(f"_operators(_registries, _glue, {{{owned}}}, [\n{rows}])\n")
-    out += [f"{t.python_name} = {t.target}  # C++ typedef {t.cxx_name}\n" for t in plan.typedefs]
+    out += [
+        f"{t.python_name} = {typedef_target(t.target)}  # C++ typedef {t.cxx_name}\n"
+        for t in plan.typedefs
+    ]
     out.append("# fmt: on\n")
     names = [*plan.public_names, *extra_public]
     out.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")

@@ -1,8 +1,4 @@
-"""C++ type -> Numba type, as Python expression text for the generated module.
-
-One table-driven place for every mapping. Expressions name ``types`` (``numba.cuda.types``)
-and ``_vector_types`` (numba-cuda's CUDA vector types), both imported by the module runtime.
-"""
+"""C++ type -> Numba type reference (``refs``): one table-driven place for every mapping."""
 
 from __future__ import annotations
 
@@ -12,32 +8,35 @@ from dataclasses import dataclass
 
 from ast_canopy.model import Type
 
-# Canonical C++ spellings (x86-64 Linux, where char is signed and long is 64 bits).
+from .refs import EnumRef, Pointer, Scalar, StructRef, TypeRef, Vector, VoidPointer
+
+# Canonical C++ spelling -> scalar name in numba.cuda.types (x86-64 Linux, where char is signed
+# and long is 64 bits).
 BUILTINS: Mapping[str, str] = {
-    "bool": "types.boolean",
-    "char": "types.int8",
-    "signed char": "types.int8",
-    "unsigned char": "types.uint8",
-    "short": "types.int16",
-    "unsigned short": "types.uint16",
-    "int": "types.int32",
-    "unsigned int": "types.uint32",
-    "long": "types.int64",
-    "unsigned long": "types.uint64",
-    "long long": "types.int64",
-    "unsigned long long": "types.uint64",
-    "float": "types.float32",
-    "double": "types.float64",
+    "bool": "boolean",
+    "char": "int8",
+    "signed char": "int8",
+    "unsigned char": "uint8",
+    "short": "int16",
+    "unsigned short": "uint16",
+    "int": "int32",
+    "unsigned int": "uint32",
+    "long": "int64",
+    "unsigned long": "uint64",
+    "long long": "int64",
+    "unsigned long long": "uint64",
+    "float": "float32",
+    "double": "float64",
     # numba-cuda's own types, so arrays of float16 / bfloat16 flow straight into bindings.
-    "__half": "types.float16",
-    "__nv_bfloat16": "types.bfloat16",
+    "__half": "float16",
+    "__nv_bfloat16": "bfloat16",
 }
 
 _INTEGER_BY_SIZE: Mapping[int, str] = {
-    1: "types.int8",
-    2: "types.int16",
-    4: "types.int32",
-    8: "types.int64",
+    1: "int8",
+    2: "int16",
+    4: "int32",
+    8: "int64",
 }
 
 _VECTOR_ELEMENTS: Mapping[str, str] = {
@@ -65,17 +64,16 @@ class Unmapped(Exception):
 
 @dataclass(frozen=True)
 class Mapped:
-    numba: str  # Python expression for the Numba type
+    ref: TypeRef
     cxx: str  # C++ spelling for the glue (no reference, cv kept on pointees)
-    enum: str | None = None  # Python name of a bound enum, when the type is one
 
 
 @dataclass(frozen=True)
 class KnownTypes:
     """Declarations the plan binds, which other types may refer to (by canonical C++ name)."""
 
-    enums: Mapping[str, tuple[str, str]]  # C++ name -> (Python enum name, underlying Numba int)
-    structs: Mapping[str, str]  # C++ name -> Numba type expression
+    enums: Mapping[str, EnumRef]  # by C++ name
+    structs: Mapping[str, StructRef]  # by C++ name
 
 
 def _strip(spelling: str) -> str:
@@ -83,11 +81,12 @@ def _strip(spelling: str) -> str:
     return " ".join(spelling.replace("&", " ").split())
 
 
-def vector_type(name: str) -> str | None:
+def vector_type(name: str) -> Vector | None:
+    """numba-cuda's type for a CUDA vector type's C++ name (``float2``), if it is one."""
     match = _VECTOR.fullmatch(name)
     if not match:
         return None
-    return f'_vector_types["{_VECTOR_ELEMENTS[match.group(1)]}x{match.group(2)}"]'
+    return Vector(_VECTOR_ELEMENTS[match.group(1)], int(match.group(2)))
 
 
 def map_value(ty: Type, known: KnownTypes) -> Mapped:
@@ -98,21 +97,20 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
             raise Unmapped(f"`{ty.spelling}`")
         pointee_name = _strip(ty.pointee.canonical)
         if pointee_name == "void":
-            return Mapped("types.voidptr", ty.canonical)
+            return Mapped(VoidPointer(), ty.canonical)
         inner = map_value(ty.pointee, known)
-        return Mapped(f"types.CPointer({inner.numba})", ty.canonical)
+        return Mapped(Pointer(inner.ref), ty.canonical)
     if ty.array_extent is not None:
         raise Unmapped(f"`{ty.spelling}` (array)")
     if name in known.enums:
-        py_name, underlying = known.enums[name]
-        return Mapped(underlying, ty.canonical, enum=py_name)
+        return Mapped(known.enums[name], ty.canonical)
     if name in known.structs:
         return Mapped(known.structs[name], ty.canonical)
-    if ty.kind == "ENUM" and ty.size in _INTEGER_BY_SIZE:
+    if ty.kind == "ENUM" and ty.size is not None and ty.size in _INTEGER_BY_SIZE:
         # An enum declared outside the bound files: pass its value as an integer of its width.
-        return Mapped(_INTEGER_BY_SIZE[ty.size], name)
+        return Mapped(Scalar(_INTEGER_BY_SIZE[ty.size]), name)
     if name in BUILTINS:
-        return Mapped(BUILTINS[name], name)
+        return Mapped(Scalar(BUILTINS[name]), name)
     vector = vector_type(name)
     if vector:
         return Mapped(vector, name)

@@ -1,0 +1,86 @@
+"""The parse sees what NVRTC compiles: its include dirs (the runtime's order), its predefined
+macros, the files it reads, and in-memory headers."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import ast_canopy
+import pytest
+from ast_canopy.cuda_paths import find_cuda_paths
+
+HAS_NUMBA_CUDA = importlib.util.find_spec("numba_cuda") is not None
+
+
+@pytest.mark.skipif(not HAS_NUMBA_CUDA, reason="numba-cuda is not installed")
+def test_include_dirs_are_the_generated_runtimes_nvrtc_dirs_in_its_order(monkeypatch):
+    """The runtime's ``_nvrtc_ltoir`` gives NVRTC pathfinder's cudart dir, then cccl."""
+    from cuda import pathfinder
+
+    monkeypatch.delenv("NUMBA_CUDA_NVRTC_EXTRA_SEARCH_PATHS", raising=False)
+    expected = [
+        pathfinder.find_nvidia_header_directory("cudart"),
+        pathfinder.locate_nvidia_header_directory("cccl").abs_path,
+    ]
+    got = find_cuda_paths().nvrtc_include_dirs
+    assert list(got) == [os.path.realpath(d) for d in expected]
+
+
+def test_extra_search_paths_come_last(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CUDA_NVRTC_EXTRA_SEARCH_PATHS", f"{tmp_path}:{tmp_path / 'b'}")
+    dirs = find_cuda_paths().nvrtc_include_dirs
+    assert dirs[-2:] == (str(tmp_path), str(tmp_path / "b"))
+
+
+def test_crt_headers_resolve_through_the_toolkit_only():
+    paths = find_cuda_paths()
+    assert os.path.isfile(os.path.join(paths.toolkit_root, "include", "crt", "host_defines.h"))
+    assert paths.include_dirs[: len(paths.nvrtc_include_dirs)] == paths.nvrtc_include_dirs
+
+
+def test_nvrtc_macros_and_language_are_defined_for_the_header(tmp_path):
+    header = tmp_path / "macros.cuh"
+    header.write_text(
+        "#if !defined(__CUDACC_RTC__) || __CUDACC_RDC__ != 1 || !defined(__CUDACC__)\n"
+        "#error not NVRTC's macros\n#endif\n"
+        "#if __CUDACC_VER_MAJOR__ < 12 || __cplusplus != 201703L || __CUDA_PREC_DIV != 1\n"
+        "#error not NVRTC's versions\n#endif\n"
+        "#ifdef __CUDACC_RTC__\n__device__ inline int only_rtc(int x) { assert(x); return x; }\n"
+        "#endif\n"
+    )
+    decls = ast_canopy.parse(header, [header], "sm_90")
+    assert [f.name for f in decls.functions] == ["only_rtc"]
+
+
+def test_files_nvrtc_never_reads_are_not_bound():
+    """sm_60_atomic_functions.h includes its .hpp only without __CUDACC_RTC__ (NVRTC has those
+    functions built in); the .hpp's helpers such as __dAtomicAdd do not exist under NVRTC."""
+    h = os.path.join(find_cuda_paths().toolkit_root, "include", "sm_60_atomic_functions.h")
+    decls = ast_canopy.parse(h, [h, h + "pp"], "sm_90")
+    names = {f.name for f in decls.functions}
+    assert "atomicAdd_block" in names and "__dAtomicAdd" not in names
+    assert {os.path.realpath(f.location.file) for f in decls.functions} == {os.path.realpath(h)}
+    unseen = [d for d in decls.diagnostics if "NVRTC does not read this file" in d.message]
+    assert [d.location.file for d in unseen] == [os.path.realpath(h + "pp")]
+
+
+def test_extra_headers_are_on_the_include_path(tmp_path):
+    header = tmp_path / "uses_config.cuh"
+    header.write_text("#include <mylib/config.h>\n__device__ inline int n() { return MYLIB_N; }\n")
+    with pytest.raises(ast_canopy.ParseError, match=r"mylib/config\.h"):
+        ast_canopy.parse(header, [header], "sm_90")
+    decls = ast_canopy.parse(
+        header, [header], "sm_90", extra_headers={"mylib/config.h": "#define MYLIB_N 3\n"}
+    )
+    assert [f.name for f in decls.functions] == ["n"]
+
+
+def test_extra_headers_come_before_the_system_headers(tmp_path):
+    """A header named like a libstdc++ one that clang's wrapper does not read is replaced."""
+    header = tmp_path / "uses_array.cuh"
+    header.write_text("#include <array>\n__device__ inline int k() { return REPLACED_ARRAY; }\n")
+    decls = ast_canopy.parse(
+        header, [header], "sm_90", extra_headers={"array": "#define REPLACED_ARRAY 1\n"}
+    )
+    assert [f.name for f in decls.functions] == ["k"]

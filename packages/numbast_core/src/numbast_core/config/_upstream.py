@@ -1,0 +1,57 @@
+"""Keys that upstream Numbast knows and this generator does not need, and how their values read.
+
+A config written for upstream Numbast must load here unchanged: each such key is recognised (it is
+in the schema), and where it would have changed upstream's output a warning says what it did there
+and why nothing is done here. Values that change nothing upstream either (``false``, empty) are
+silent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REQUIRE_PYNVJITLINK = (
+    "Require Pynvjitlink: upstream Numbast made the generated module refuse to import unless "
+    "numba-cuda linked with pynvjitlink, which older numba-cuda needed to link LTO-IR; numba-cuda "
+    "0.30 links LTO-IR with nvJitLink itself, so this module needs no check: ignored"
+)
+MLIR_BACKEND = (
+    "MLIR Backend: the numba-cuda-mlir backend is not available yet; the numba-cuda backend is "
+    "generated"
+)
+MODULE_LINK_VARIABLES_USED = (
+    "Module Link Variables Used: upstream Numbast's numba-cuda-mlir backend keeps these __device__ "
+    "variables of the C++ glue through linking, so that Module Callbacks can look them up in the "
+    "loaded module; it applies only to that backend, which is not available yet: ignored"
+)
+
+
+def upstream_values(get: Any) -> tuple[dict[str, Any], list[str]]:
+    """The Config fields read from upstream-only keys, and the warnings they call for.
+
+    ``get(key, default)`` returns a schema-valid value of a top-level key.
+    """
+    warnings = []
+    if get("Require Pynvjitlink", False):
+        warnings.append(REQUIRE_PYNVJITLINK)
+    mlir_backend = bool(get("MLIR Backend", False))
+    if mlir_backend:
+        warnings.append(MLIR_BACKEND)
+    link_variables = tuple(get("Module Link Variables Used", None) or ())
+    if link_variables:
+        warnings.append(MODULE_LINK_VARIABLES_USED)
+    values = {"mlir_backend": mlir_backend, "module_link_variables_used": link_variables}
+    return values, warnings
+
+
+def version_text(value: Any) -> tuple[str | None, list[str]]:
+    """``Version`` as text. Upstream also takes a YAML number; a float may have lost digits."""
+    if value is None or isinstance(value, str):
+        return value, []
+    text = str(value)
+    if isinstance(value, int):
+        return text, []
+    return text, [
+        f'Version: {text} is a YAML number, so trailing zeros are lost; quote it ("{text}") '
+        "to write it exactly"
+    ]

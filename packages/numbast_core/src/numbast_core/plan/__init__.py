@@ -1,0 +1,99 @@
+"""The binding plan: every parsed declaration becomes a bound entity or a Skipped(reason).
+
+``build(config, declarations)`` is pure: plain data in, plain data out. The plan is typed data
+(``refs`` for Numba types, ``shims`` for the C++ wrappers): the renderers own all spelling;
+``numbast inspect`` prints its rows.
+"""
+
+from __future__ import annotations
+
+from ast_canopy.model import Declarations
+
+from ..config import Config
+from .enums import plan_enums, plan_typedefs
+from .functions import check_config_against_headers, plan_functions
+from .members import plan_structs
+from .model import (
+    BindingPlan,
+    BoundCallable,
+    CallForm,
+    EnumBinding,
+    FieldPlan,
+    FunctionBinding,
+    Operator,
+    OperatorBinding,
+    OperatorForm,
+    OverloadPlan,
+    ParamPlan,
+    PlanRow,
+    Skipped,
+    StructBinding,
+    TypedefBinding,
+)
+from .names import RESERVED_NAMES, shim_name, strip_prefix
+from .operators import free_operators, merge_operators
+from .structs import struct_names
+from .typemap import KnownTypes
+
+__all__ = [
+    "RESERVED_NAMES",
+    "BindingPlan",
+    "BoundCallable",
+    "CallForm",
+    "EnumBinding",
+    "FieldPlan",
+    "FunctionBinding",
+    "Operator",
+    "OperatorBinding",
+    "OperatorForm",
+    "OverloadPlan",
+    "ParamPlan",
+    "PlanRow",
+    "Skipped",
+    "StructBinding",
+    "TypedefBinding",
+    "build",
+    "shim_name",
+    "strip_prefix",
+]
+
+
+def build(
+    config: Config, decls: Declarations, metadata: tuple[tuple[str, str], ...] = ()
+) -> BindingPlan:
+    """Plan the bindings of ``decls`` under ``config``. Pure: no I/O, no numba."""
+    skipped: list[Skipped] = []
+    warnings: list[str] = list(config.warnings)
+    errors: list[str] = []
+    check_config_against_headers(config, decls, warnings, errors)
+    enums = plan_enums(config, decls, skipped)
+    taken = {e.python_name for e in enums}
+    names = struct_names(config, decls, taken, skipped)
+    known = KnownTypes({e.cxx_name: e.ref for e in enums}, {c: n.ref for c, n in names.items()})
+    structs, struct_operators = plan_structs(config, names, known, skipped)
+    functions = plan_functions(config, decls, known, taken, skipped, warnings)
+    operators = merge_operators(
+        struct_operators + free_operators(config, decls, known, skipped), skipped
+    )
+    typedefs = plan_typedefs(config, decls, known, taken, skipped)
+    return BindingPlan(
+        arch=config.gpu_arch[0],
+        macros=tuple(config.predefined_macros),
+        entry_point_include=config.entry_point_include,
+        entry_point_include_quoted=config.entry_point_include_quoted,
+        include_dirs=tuple(config.clang_include_paths),
+        functions=tuple(functions),
+        enums=tuple(enums),
+        typedefs=tuple(typedefs),
+        skipped=tuple(skipped),
+        structs=tuple(structs),
+        operators=tuple(operators),
+        warnings=tuple(warnings),
+        errors=tuple(errors),
+        additional_imports=tuple(config.additional_imports),
+        setup_callback=config.module_callbacks.setup,
+        teardown_callback=config.module_callbacks.teardown,
+        separate_registry=config.use_separate_registry,
+        output_name=config.output_name,
+        metadata=metadata,
+    )

@@ -1,0 +1,108 @@
+"""C++ operators as Python operators: free ones here, members with their struct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ast_canopy.model import Declarations, ExecSpace, Function
+
+from ..config import Config
+from .model import Operator, OperatorBinding, OperatorForm, OperatorKey, OverloadPlan, Skipped
+from .overloads import OverloadSets
+from .params import Skip, drop_const, variants
+from .refs import StructRef, TypeRef
+from .shims import ShimKind
+from .typemap import KnownTypes, Unmapped, map_value
+
+
+def _operators(form: OperatorForm, pairs: str) -> dict[str, Operator]:
+    table = (pair.split(":") for pair in pairs.split())
+    return {symbol: Operator(function, symbol, form) for symbol, function in table}
+
+
+BINARY = _operators(
+    OperatorForm.BINARY,
+    "+:add -:sub *:mul /:truediv %:mod &:and_ |:or_ ^:xor <<:lshift >>:rshift "
+    "==:eq !=:ne <:lt <=:le >:gt >=:ge",
+)
+UNARY = _operators(OperatorForm.UNARY, "-:neg +:pos ~:invert")
+INPLACE = _operators(
+    OperatorForm.INPLACE,
+    "+=:iadd -=:isub *=:imul /=:itruediv %=:imod &=:iand |=:ior ^=:ixor <<=:ilshift >>=:irshift",
+)
+GETITEM = Operator("getitem", "[]", OperatorForm.INDEX)
+
+SHIM_KINDS = {
+    OperatorForm.UNARY: ShimKind.UNARY,
+    OperatorForm.BINARY: ShimKind.BINARY,
+    OperatorForm.INPLACE: ShimKind.COMPOUND,
+}
+
+
+@dataclass(frozen=True)
+class OperatorOverloads:
+    """The variants of one C++ declaration bound to a Python operator (or vector constructor)."""
+
+    key: OperatorKey
+    variants: tuple[OverloadPlan, ...]
+    where: str  # the declaration's location
+    report: bool = True  # False: bound otherwise too (a `T& operator[]` also sets items)
+
+
+def python_operator(symbol: str, operands: int) -> Operator | None:
+    """The Python operator of a C++ operator with that many operands; None if there is none."""
+    if operands == 2 and symbol in BINARY:
+        return BINARY[symbol]
+    if operands == 1 and symbol in UNARY:
+        return UNARY[symbol]
+    if operands == 2 and symbol in INPLACE:
+        return INPLACE[symbol]
+    return None
+
+
+def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
+    """A free compound assignment yields the updated left operand (Python rebinds it)."""
+    left = fn.params[0].type
+    value = left.pointee if left.pointee is not None else left
+    return map_value(value, known).ref, drop_const(value.canonical)
+
+
+def free_operators(
+    config: Config, decls: Declarations, known: KnownTypes, skipped: list[Skipped]
+) -> list[OperatorOverloads]:
+    """Every bound free operator."""
+    out: list[OperatorOverloads] = []
+    for fn in decls.functions:
+        if fn.operator is None:
+            continue
+        where = str(fn.location)
+        try:
+            if fn.exec_space is ExecSpace.HOST:
+                raise Skip("host-only")
+            if fn.name in config.exclude.functions or fn.qualified_name in config.exclude.functions:
+                raise Skip("excluded by config Exclude.Function")
+            op = python_operator(fn.operator, len(fn.params))
+            if op is None:
+                raise Skip(f"operator{fn.operator} has no Python equivalent")
+            result = compound_result(fn, known) if op.form is OperatorForm.INPLACE else None
+            planned = variants(config, fn, known, SHIM_KINDS[op.form], fn.operator, result=result)
+            if not any(isinstance(p.type, StructRef) for p in planned[0].params):
+                raise Skip(
+                    "operands are numba-cuda native types: numba-cuda's own operator applies"
+                )
+        except (Skip, Unmapped) as err:
+            reason = str(err) if isinstance(err, Skip) else f"type {err} has no Numba mapping"
+            skipped.append(Skipped("operator", fn.qualified_name, reason, where))
+            continue
+        out.append(OperatorOverloads(op, tuple(planned), where))
+    return out
+
+
+def merge_operators(
+    declarations: list[OperatorOverloads], skipped: list[Skipped]
+) -> list[OperatorBinding]:
+    """One binding per Python operator, deduplicated by Numba signature."""
+    sets: OverloadSets[OperatorKey] = OverloadSets("operator")
+    for d in declarations:
+        sets.add(d.key, d.variants, skipped if d.report else [], d.where)
+    return [OperatorBinding(key, overloads) for key, overloads in sets.items()]

@@ -1,0 +1,69 @@
+"""The C++ glue: each ShimSpec spelled as one ``extern "C" __device__`` wrapper line."""
+
+from __future__ import annotations
+
+from ..plan.model import BindingPlan, OverloadPlan
+from ..plan.shims import Passing, ShimArg, ShimKind, ShimSpec
+
+
+def prelude(plan: BindingPlan) -> str:
+    """What precedes the shims: the config's macros, then the entry point's include."""
+    defines = "".join(
+        f"#define {name} {value}\n" if value is not None else f"#define {name}\n"
+        for name, value in plan.macros
+    )
+    include = include_directive(plan.entry_point_include, plan.entry_point_include_quoted)
+    return defines + include + "\n"
+
+
+def include_directive(header: str, quoted: bool) -> str:
+    """``#include "x.h"`` (looked up next to the includer first) or ``#include <x.h>``."""
+    return f'#include "{header}"' if quoted else f"#include <{header}>"
+
+
+def _declaration(arg: ShimArg) -> str:
+    const = " const" if arg.passing is Passing.CONST_POINTER else ""
+    return f"{arg.cxx_type}{const}* {arg.name}"
+
+
+def _use(arg: ShimArg) -> str:
+    if arg.passing is Passing.MOVE:
+        return f"static_cast<{arg.cxx_type}&&>(*{arg.name})"
+    return f"*{arg.name}"
+
+
+def _body(spec: ShimSpec) -> str:
+    a = [_use(arg) for arg in spec.args]
+    kind, callee = spec.kind, spec.callee
+    if kind in (ShimKind.CALL, ShimKind.METHOD):
+        call = f"{callee}({', '.join(a)})"
+        if kind is ShimKind.METHOD:
+            call = f"({a[0]}).{callee}({', '.join(a[1:])})"
+        return f"{call};" if spec.result is None else f"*r = {call};"
+    if kind in (ShimKind.CONSTRUCT, ShimKind.DEFAULT_CONSTRUCT):
+        return f"*r = {callee}({', '.join(a)});"
+    if kind is ShimKind.CONVERSION:
+        return f"*r = static_cast<{spec.result}>({a[0]});"
+    if kind is ShimKind.UNARY:
+        return f"*r = {callee}({a[0]});"
+    if kind is ShimKind.BINARY:
+        return f"*r = ({a[0]}) {callee} ({a[1]});"
+    if kind is ShimKind.COMPOUND:
+        return f"*r = {a[0]}; (*r) {callee} {a[1]};"
+    if kind is ShimKind.INDEX:
+        return f"*r = ({a[0]})[{a[1]}];"
+    if kind is ShimKind.SET_ITEM:
+        return f"*r = {a[0]}; (*r)[{a[1]}] = {a[2]};"
+    raise ValueError(f"unknown shim kind {kind}")
+
+
+def shim_text(name: str, spec: ShimSpec) -> str:
+    """``extern "C" __device__ void name(R* r, A const* a0, ...) { ... }`` on one line."""
+    result = [f"{spec.result}* r"] if spec.result is not None else []
+    params = ", ".join(result + [_declaration(arg) for arg in spec.args])
+    return f'extern "C" __device__ void {name}({params}) {{ {_body(spec)} }}'
+
+
+def glue(overload: OverloadPlan) -> str:
+    """The C++ wrapper of one bound overload."""
+    return shim_text(overload.shim, overload.spec)

@@ -1,0 +1,52 @@
+"""The runtime copied into every generated module, made of the sections the module uses.
+
+Each section is a Python file in ``runtime_sections/`` (package data, linted like code):
+``core.py`` goes into every module; the others only into modules whose plan uses them. What
+a file has above its ``# ---- `` heading (lint directives) is not copied.
+"""
+
+from __future__ import annotations
+
+import ast
+from importlib import resources
+
+SECTIONS = ("enums", "structs", "writes", "operators")  # in module order, after the core
+_FOLDER = "runtime_sections"
+_END = "# ---- end of numbast runtime " + "-" * 66
+
+
+def _source(section: str) -> str:
+    path = resources.files("numbast_core").joinpath(_FOLDER, f"{section}.py")
+    return path.read_text(encoding="utf-8")
+
+
+def _copied(section: str) -> str:
+    text = _source(section)
+    return text[text.index("# ---- ") :].strip("\n")
+
+
+def runtime_text(features: frozenset[str] | set[str] = frozenset()) -> str:
+    """The runtime of a module that uses ``features`` (a subset of ``SECTIONS``)."""
+    unknown = set(features) - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown runtime sections: {sorted(unknown)}")
+    parts = [_copied("core"), *(_copied(s) for s in SECTIONS if s in features), _END]
+    return "\n\n\n".join(parts) + "\n"
+
+
+def runtime_names() -> frozenset[str]:
+    """Top-level names of every section (``_function``, ``_Glue``, its imports, ...): the names
+    a binding must not take, whatever sections its module includes."""
+    names: set[str] = set()
+    statements = [node for s in ("core", *SECTIONS) for node in ast.parse(_source(s)).body]
+    while statements:
+        node = statements.pop()
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.If, ast.Try)):
+            statements += [*node.body, *node.orelse]
+    return frozenset(names)

@@ -1,0 +1,137 @@
+# ruff: noqa: F821 (names defined by core.py, which comes first in every module)
+# ---- runtime section: structs (bound C++ structs) --------------------------------------------
+class _StructTypeMixin:
+    """A bound C++ struct: value semantics, layout equal to C++ (padding as opaque bytes)."""
+
+    # numba lowers `v op= w` on immutable types with the plain `op`: C++ `op=` must run instead
+    mutable = True
+    numbast_abi = _ABI
+
+    def can_convert_from(self, typingctx, other):
+        return _Conversion.unsafe if other in self._implicit_from else None
+
+    def can_convert_to(self, typingctx, other):
+        return _Conversion.unsafe if other in self._implicit_to else None
+
+
+def _shared_structs():
+    """C++ name -> [Numba types] that the generated modules of this runtime ABI imported so far
+    made (their ``__numbast_structs__``, keyed by (ABI, C++ name))."""
+    found = {}
+    for module in list(_sys.modules.values()):
+        shared = getattr(module, "__numbast_structs__", None)
+        for key, ty in shared.items() if isinstance(shared, dict) else ():
+            if isinstance(key, tuple) and key[0] == _ABI:
+                found.setdefault(key[1], []).append(ty)
+    return found
+
+
+def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=None):
+    """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
+
+    A C++ struct has one Numba type per process: when another generated module already made
+    one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused;
+    ``shared`` is what ``_shared_structs()`` found when this module's import began.
+    """
+    layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
+    for ty in shared.get(cxx_name, ()):
+        if getattr(ty, "_layout", None) == layout:
+            return ty
+    cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
+    ty = cls(name=name)
+    ty._implicit_from, ty._implicit_to, ty._writers, ty.cxx_name = {}, {}, {}, cxx_name
+    ty._layout, ty._fields = layout, {f: t for f, t, _, _ in fields if f is not None}
+    members, end = [], 0
+    for field, field_type, offset, nbytes in fields:
+        if offset > end:
+            members.append((f"_pad{end}", types.UniTuple(types.uint8, offset - end)))
+        members.append(
+            (field or f"_opaque{offset}", field_type or types.UniTuple(types.uint8, nbytes))
+        )
+        end = offset + nbytes
+    if size > end:
+        members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
+
+    class Model(model or _models.StructModel):
+        def __init__(self, dmm, fe_type):
+            super().__init__(dmm, fe_type, members)
+
+    _register_model(cls)(Model)
+    return ty
+
+
+def _bind_struct(
+    registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=(), setitem=()
+):
+    """Fields, methods, static methods, conversions and item writes of a struct type."""
+    for name, stub in statics:
+        setattr(handle, name, stub)
+    if _SIMULATOR:
+        return
+    bound_methods, mutable = {}, bool(ty._fields or setitem)
+    for name, rows in methods:
+        key = f"{ty.cxx_name}.{name}"
+        cases = [_case(row, recvr=ty) for row in rows]
+        mutating = [row for row in rows if row[3][0][0] == "inout"]
+        mutable |= bool(mutating)
+        for row, case in zip(rows, cases):
+            if row not in mutating:  # a non-const method is only called through _StructWrites
+                registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
+        mutator = _function(registries, glue, key, key, mutating) if mutating else None
+        attrs = {"key": key, "cases": cases, "numbast_abi": _ABI, "numbast_mutator": mutator}
+        attrs["numbast_mutating"] = {c.args for r, c in zip(rows, cases) if r in mutating}
+        bound_methods[name] = type(f"_Method_{name}", (_ConcreteTemplate,), attrs)
+
+    class Attributes(_AttributeTemplate):
+        key = ty
+
+        def generic_resolve(self, value_type, attr):
+            if attr in ty._fields:
+                return ty._fields[attr]
+            if attr in bound_methods:
+                return types.BoundFunction(bound_methods[attr], ty)
+            return None
+
+    registries.typing.register_attr(Attributes)
+    for field in ty._fields:
+        registries.target.lower_getattr(ty, field)(_field_getter(field))
+    if mutable:
+        _bind_writes(registries, glue, ty, setitem)
+    static_types = {name: stub._numba_type for name, stub in statics}
+    for name in static_types:
+        registries.target.lower_getattr(handle._numba_type, name)(_dummy_getter)
+
+    class StaticAttributes(_AttributeTemplate):
+        key = handle._numba_type
+
+        def generic_resolve(self, value_type, attr):
+            return static_types.get(attr)
+
+    registries.typing.register_attr(StaticAttributes)
+    for target, row, explicit in conversions:
+        registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))
+        if not explicit:
+            ty._implicit_to[target] = row
+    for source, row in implicit:
+        registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
+        ty._implicit_from[source] = row
+
+
+def _field_getter(field):
+    def get(context, builder, ty, value):
+        helper = context.make_helper(builder, ty, value=value)
+        # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
+        return helper[context.data_model_manager[ty].get_field_position(field)]
+
+    return get
+
+
+def _dummy_getter(context, builder, ty, value):
+    return context.get_dummy_value()
+
+
+def _cast_lowering(glue, row):
+    def cast(context, builder, fromty, toty, value):
+        return _call(context, builder, glue, row, [value], [fromty])[0]
+
+    return cast

@@ -1,0 +1,168 @@
+# ruff: noqa: F821 (names defined by core.py, which comes first in every module)
+# ---- runtime section: writes (struct fields, items and non-const methods) ----------------------
+def _inout(ty):
+    return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
+
+
+def _bind_writes(registries, glue, ty, setitem):
+    """The functions that _StructWrites calls for ``v.field = x`` and ``v[i] = x``."""
+    for field, field_type in ty._fields.items():
+        setter = _function(registries, glue, f"{ty.name}.{field} =", f"set {field}", [])
+        setter._numba_type.templates[0].cases = [_signature(ty, ty, field_type)]
+        registries.target.lower(setter, ty, field_type)(_field_setter(field))
+        ty._writers[field] = setter
+    if setitem:
+        ty._writers["[]"] = _function(registries, glue, f"{ty.name}[] =", "set item", setitem)
+
+        class SetItem(_ConcreteTemplate):  # typing only: _StructWrites rewrites every v[i] = x
+            key = _operator.setitem
+
+            def apply(self, args, kws):
+                return super().apply(args, kws) if args and args[0] == ty else None
+
+        SetItem.cases = [_signature(types.none, *c.args) for c in map(_case, setitem)]
+        registries.typing.register_global(_operator.setitem, types.Function(SetItem))
+
+
+def _field_setter(field):
+    def set_field(context, builder, sig, args):
+        helper = context.make_helper(builder, sig.args[0], value=args[0])
+        position = context.data_model_manager[sig.args[0]].get_field_position(field)
+        helper[position] = args[1]  # by position: see _field_getter
+        return helper._getvalue()
+
+    return set_field
+
+
+class _StructWrites(_Rewrite):
+    """After typing, a write to a bound struct rebinds the variable that holds it.
+
+    Numba hands struct *values* to lowerings, so an in-place store would change a copy. Instead
+    ``v.x = e`` becomes ``v = <set x>(v, e)``, ``v[i] = e`` becomes ``v = <set []>(v, i, e)`` and
+    ``r = v.m(a)`` (non-const m) becomes ``t = <m>(v, a); r = t[0]; v = t[1]``. A struct read
+    from an array (``a[i].m()``) or a field (``v.inner.x = e``) is then stored back; a write to
+    any other temporary (``f().x = e``) would be lost, so it is refused with a clear error.
+    Numba put the copies that merge SSA versions (``v.2 = v``) after the last assignment of
+    ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
+    """
+
+    numbast_abi = _ABI  # one rewrite per runtime ABI; it changes only its ABI's structs
+
+    def __init__(self, state):
+        self.state = state
+
+    def _setter(self, var, name):
+        ty = self.typemap.get(var.name)
+        return ty._writers.get(name) if getattr(ty, "numbast_abi", None) == _ABI else None
+
+    def match(self, func_ir, block, typemap, calltypes):
+        self.ir, self.block, self.typemap, self.calltypes = func_ir, block, typemap, calltypes
+        return any(self._write(inst) for inst in block.body)
+
+    def _write(self, inst):
+        """(function, receiver, arguments, their types, result or None, what) of a write."""
+        if isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
+            name = getattr(inst, "attr", "[]")
+            setter = self._setter(inst.target, name)
+            if setter is None:
+                return None
+            what = "assign an item" if name == "[]" else f"assign field {name!r}"
+            index = [getattr(inst, "index_var", None) or inst.index] if name == "[]" else []
+            args = [*index, inst.value]
+            return setter, inst.target, args, [self.typemap[a.name] for a in args], None, what
+        call = inst.value if isinstance(inst, _nir.Assign) else None
+        if isinstance(call, _nir.Expr) and call.op == "call":
+            method = getattr(self.typemap.get(call.func.name), "template", None)
+            ours = getattr(method, "numbast_abi", None) == _ABI and method.numbast_mutator
+            if ours and self.calltypes[call].args in method.numbast_mutating:
+                bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
+                what = f"call non-const method {bound.attr!r}"
+                argtypes = self.calltypes[call].args
+                return method.numbast_mutator, bound.value, call.args, argtypes, inst, what
+        return None
+
+    def _store_back(self, var, what, loc):
+        """Instructions writing ``var`` back where it was read: ``a[i] = var`` for an array
+        element, ``p = <set f>(p, var)`` for a field of a struct ``p`` (then ``p``'s own place,
+        recursively); none for a named variable."""
+        if not var.name.startswith("$"):
+            return []
+        source = self.ir.get_definition(var)
+        op = getattr(source, "op", None)
+        if op in ("getitem", "static_getitem"):
+            index = source.index if source.op == "getitem" else source.index_var
+            try:
+                names = (source.value.name, index.name, var.name)
+                sig = self.state.typingctx.resolve_setitem(*(self.typemap[n] for n in names))
+            except Exception:  # not writable (tuple, read-only array, ...): refused below
+                sig = None
+            if sig is not None:
+                store = _nir.SetItem(source.value, index, var, loc)
+                self.calltypes[store] = sig
+                return [store]
+        elif op == "getattr":
+            parent = source.value
+            setter = self._setter(parent, source.attr)
+            if setter is not None:
+                rebind = self._rebind(setter, parent, [var], loc)
+                return [*rebind, *self._store_back(parent, what, loc)]
+        raise _NumbaError(
+            f"cannot {what} of a temporary struct value (it would change a copy): assign the "
+            "struct to a variable, change it there and store it back",
+            loc=loc,
+        )
+
+    def _call(self, function, receiver, args, argtypes, loc):
+        """``function(receiver, *args)``, typed: (the statement defining ``function``, the call)."""
+        fn = receiver.scope.redefine("$numbast_write", loc)  # a fresh, unique name
+        self.typemap[fn.name] = function._numba_type
+        call = _nir.Expr.call(fn, (receiver, *args), (), loc)
+        argtypes = (self.typemap[receiver.name], *argtypes)
+        typing = self.state.typingctx
+        self.calltypes[call] = function._numba_type.get_call_type(typing, argtypes, {})
+        return _nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc), call
+
+    def _rebind(self, function, receiver, args, loc):
+        """``receiver = function(receiver, *args)``, typed."""
+        argtypes = [self.typemap[a.name] for a in args]
+        define, call = self._call(function, receiver, args, argtypes, loc)
+        return [define, _nir.Assign(call, receiver, loc)]
+
+    def apply(self):
+        block, merges = self.block.copy(), []
+        block.clear()
+        for inst in self.block.body:
+            write = self._write(inst)
+            if not write:
+                block.append(inst)
+                copy = isinstance(inst, _nir.Assign) and isinstance(inst.value, _nir.Var)
+                if copy and inst.value.unversioned_name == inst.target.unversioned_name:
+                    merges.append(inst)
+                continue
+            function, receiver, args, argtypes, result, what = write
+            loc = inst.loc
+            store = self._store_back(receiver, what, loc)
+            self.calltypes.pop(inst if result is None else inst.value, None)
+            define, call = self._call(function, receiver, args, argtypes, loc)
+            block.append(define)
+            if result is None:
+                block.append(_nir.Assign(call, receiver, loc))
+            else:  # (the method's result, the updated receiver)
+                both = receiver.scope.redefine("$numbast_both", loc)
+                self.typemap[both.name] = self.calltypes[call].return_type
+                block.append(_nir.Assign(call, both, loc))
+                for i, var in enumerate((result.target, receiver)):
+                    item = _nir.Expr.static_getitem(both, i, None, loc)
+                    block.append(_nir.Assign(item, var, loc))
+            block.body += store
+            rebound = {receiver.name} | {i.target.name for i in store if isinstance(i, _nir.Assign)}
+            block.body += [
+                _nir.Assign(m.value, m.target, loc) for m in merges if m.value.name in rebound
+            ]
+        return block
+
+
+if not _SIMULATOR and not any(
+    getattr(r, "numbast_abi", None) == _ABI for r in _rewrites.rewrites["after-inference"]
+):
+    _rewrites.register("after-inference")(_StructWrites)

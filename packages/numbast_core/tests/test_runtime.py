@@ -1,0 +1,300 @@
+"""The runtime copied into generated modules: sections emitted only when used, the numba-cuda
+version guard, the ABI tag on shared state, NVRTC include paths, the CUDA simulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import _codegen_helpers as helpers
+import numbast_core
+import pytest
+from numbast_core import runtime
+from numbast_core.render import runtime_features
+from numbast_core.render.spelling import struct_type_name
+
+PLAIN_HEADER = """#pragma once
+__device__ inline int rt_add(int a, int b) { return a + b; }
+__device__ inline float rt_scale(float x, float k) { return x * k; }
+"""
+STRUCT_HEADER = """#pragma once
+enum rt_mode { RT_FAST = 1, RT_EXACT = 2 };
+struct rt_vec {
+    float x, y;
+    __device__ rt_vec(float a, float b) : x(a), y(b) {}
+    __device__ float sum() const { return x + y; }
+};
+__device__ inline float rt_dot(rt_vec a, rt_vec b) { return a.x * b.x + a.y * b.y; }
+__device__ inline int rt_add(int a, int b) { return a + b; }
+"""
+
+
+def _generate(directory: Path, name: str, header: str):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.cuh").write_text(header)
+    (directory / f"{name}.yml").write_text(
+        f"Entry Point: {name}.cuh\nFile List: [{name}.cuh]\nGPU Arch: [sm_90]\n"
+        f"Output Name: {name}.py\n"
+    )
+    return numbast_core.generate(numbast_core.load_config(directory / f"{name}.yml"), directory)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("plain"), "rt_plain", PLAIN_HEADER)
+
+
+@pytest.fixture(scope="module")
+def with_structs(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("structs"), "rt_structs", STRUCT_HEADER)
+
+
+def _runtime_of(text: str) -> str:
+    start = text.index("# ---- numbast runtime")
+    end = text.index("\n", text.index("# ---- end of numbast runtime"))
+    return text[start : end + 1]
+
+
+def _run(code: str, cwd: Path, env_extra=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+
+
+# ---- sections ---------------------------------------------------------------------------------
+
+
+def test_functions_only_module_has_a_short_runtime_without_struct_code(plain):
+    text = plain.path.read_text()
+    assert runtime_features(plain.plan) == frozenset()
+    lines = _runtime_of(text).count("\n")
+    assert lines <= 300, lines
+    for name in (
+        "_struct_type",
+        "_bind_struct",
+        "_StructWrites",
+        "_rewrites.register",
+        "_operators",
+        "_shared_structs",
+        "__numbast_structs__",
+        "_inout",
+        "_pyenum",
+    ):
+        assert name not in text, name
+
+
+def test_functions_only_module_compiles_and_links(plain):
+    from numba.cuda import types
+
+    module = helpers.import_module(plain.path)
+
+    def kernel(out, a):
+        out[0] = module.rt_add(a, 2)
+
+    helpers.compile_and_link(kernel, (types.int32[:], types.int32), types.void)
+
+
+def test_sections_follow_what_the_module_uses(with_structs):
+    assert runtime_features(with_structs.plan) == {"enums", "structs", "writes"}
+    text = with_structs.path.read_text()
+    assert "class _StructWrites" in text and "def _enum" in text
+    assert "def _operators" not in text  # no C++ operators in this header
+    for features in (set(), {"structs"}, {"enums", "operators"}, set(runtime.SECTIONS)):
+        emitted = runtime.runtime_text(features)
+        for section in runtime.SECTIONS:
+            assert (f"runtime section: {section} " in emitted) == (section in features)
+        compile(emitted, "runtime", "exec")  # every combination is valid Python
+    with pytest.raises(ValueError, match="unknown runtime sections"):
+        runtime.runtime_text({"templates"})
+
+
+def test_reserved_names_cover_every_section_whatever_the_module_uses():
+    names = runtime.runtime_names()
+    # defined in sections a functions-only module leaves out, or inside if/else blocks
+    assert {"_StructWrites", "_operators", "_enum", "_bind_writes", "_vector_types"} <= names
+    assert {"_ABI", "_Glue", "_function", "_cuda", "_pyenum", "types"} <= names
+    from numbast_core.plan import RESERVED_NAMES
+
+    assert names <= RESERVED_NAMES
+
+
+# ---- numba-cuda version guard ------------------------------------------------------------------
+
+
+def test_version_guard_refuses_numba_cuda_outside_the_tested_range(plain):
+    done = _run(
+        f"""
+        import importlib.metadata as metadata
+        import importlib.util
+        real = metadata.version
+        for version in ("0.31.0", "0.30.3", "1.0.0", "0.30.4", "0.30.9rc1"):
+            metadata.version = lambda d, v=version: v if d == "numba-cuda" else real(d)
+            spec = importlib.util.spec_from_file_location("m_" + version.replace(".", "_"),
+                                                          {str(plain.path)!r})
+            try:
+                spec.loader.exec_module(importlib.util.module_from_spec(spec))
+                print(version, "imported")
+            except ImportError as error:
+                print(version, "refused:", error)
+        """,
+        plain.path.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    for refused in ("0.31.0", "0.30.3", "1.0.0"):
+        message = lines[refused]
+        assert message.startswith("refused:"), message
+        assert ">=0.30.4,<0.31" in message and f"numba-cuda {refused} is installed" in message
+        assert "regenerate this module" in message
+    assert lines["0.30.4"] == "imported" and lines["0.30.9rc1"] == "imported"
+
+
+# ---- ABI tag on state shared between modules ---------------------------------------------------
+
+
+def test_struct_types_are_shared_only_between_modules_of_the_same_runtime_abi(with_structs):
+    text = with_structs.path.read_text()
+    assert '_ABI = "numbast-rt-1"' in text
+    folder = with_structs.path.parent
+    (folder / "rt_same.py").write_text(text)
+    (folder / "rt_other.py").write_text(text.replace('"numbast-rt-1"', '"numbast-rt-other"'))
+    numba_name = struct_type_name(with_structs.plan.structs[0].ref)
+    done = _run(
+        f"""
+        import rt_structs, rt_same, rt_other
+        from numba.cuda.core.rewrites.registry import rewrite_registry
+        a, b, c = (getattr(m, {numba_name!r}) for m in (rt_structs, rt_same, rt_other))
+        print(a is b, a is c, c.numbast_abi)
+        rewrites = [r for r in rewrite_registry.rewrites["after-inference"]
+                    if r.__name__ == "_StructWrites"]
+        print(sorted(r.numbast_abi for r in rewrites))
+        """,
+        folder,
+    )
+    assert done.returncode == 0, done.stderr
+    shared, crossed, abi = done.stdout.splitlines()[0].split()
+    assert (shared, crossed, abi) == ("True", "False", "numbast-rt-other")
+    assert done.stdout.splitlines()[1] == "['numbast-rt-1', 'numbast-rt-other']"
+
+
+# ---- NVRTC include paths -----------------------------------------------------------------------
+
+
+def test_glue_include_dirs_add_to_the_global_search_path_and_never_change_it(plain, tmp_path):
+    from numba.cuda import config
+
+    module = helpers.import_module(plain.path)
+    shared_dir = tmp_path / "shared"
+    shared_dir.mkdir()
+    (shared_dir / "rt_shared.h").write_text("#define RT_SHARED 1\n")
+    glues = []
+    for i in range(6):
+        own = tmp_path / f"own{i}"
+        own.mkdir()
+        (own / "rt_own.h").write_text(f"#define RT_OWN {i}\n")
+        shim = f'extern "C" __device__ void rt_f{i}(int* r) {{ *r = RT_SHARED + RT_OWN; }}'
+        prelude = "#include <rt_shared.h>\n#include <rt_own.h>\n"
+        glues.append(module._Glue(prelude, {f"rt_f{i}": shim}, "sm_90", include_dirs=[own]))
+    glues.append(  # in-memory headers come first
+        module._Glue(
+            "#include <cstdint>\n",
+            {"rt_mem": 'extern "C" __device__ void rt_mem(int32_t* r) { *r = RT_MEM; }'},
+            "sm_90",
+            headers={"cstdint": "typedef int int32_t;\n#define RT_MEM 7\n"},
+        )
+    )
+    before = config.CUDA_NVRTC_EXTRA_SEARCH_PATHS
+    config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = f"/nonexistent:{shared_dir}"
+    results, errors = {}, []
+
+    def build(glue):
+        try:
+            name = next(iter(glue.shims))
+            results[name] = glue.linkable(name, name)
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=build, args=(g,)) for g in glues]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        after = config.CUDA_NVRTC_EXTRA_SEARCH_PATHS
+        assert after == f"/nonexistent:{shared_dir}"
+    finally:
+        config.CUDA_NVRTC_EXTRA_SEARCH_PATHS = before
+    assert not errors, errors
+    assert sorted(results) == sorted([*(f"rt_f{i}" for i in range(6)), "rt_mem"])
+    assert all(type(obj).__name__ == "LTOIR" and obj.data for obj in results.values())
+
+
+def test_a_failing_shim_breaks_only_itself(plain):
+    module = helpers.import_module(plain.path)
+    glue = module._Glue(
+        "",
+        {
+            "rt_good": 'extern "C" __device__ void rt_good(int* r) { *r = 1; }',
+            "rt_bad": 'extern "C" __device__ void rt_bad(int* r) { *r = rt_undefined; }',
+        },
+        "sm_90",
+    )
+    assert glue.linkable("rt_good", "rt_good") is not None
+    with pytest.raises(module.GlueCompileError, match="glue for rt_bad does not compile") as info:
+        glue.linkable("rt_bad", "rt_bad")
+    assert "rt_undefined" in str(info.value)
+
+
+# ---- CUDA simulator ----------------------------------------------------------------------------
+
+
+def test_module_imports_under_the_simulator_and_bindings_say_they_need_cuda(with_structs):
+    plan = with_structs.plan
+    done = _run(
+        f"""
+        import numpy as np
+        from numba import cuda
+        import rt_structs as m
+        assert cuda.simulator_init is not None  # running under the simulator
+        missing = [n for n in m.__all__ if not hasattr(m, n)]
+        print("missing", missing)
+        print("enum", m.{plan.enums[0].python_name}.RT_EXACT.value)
+        vec = m.{plan.structs[0].python_name}
+        print("struct", callable(vec), vec.__name__)
+
+        @cuda.jit
+        def kernel(out):
+            out[0] = m.rt_add(1, 2)
+
+        try:
+            kernel[1, 1](np.zeros(1, np.int32))
+        except Exception as error:
+            print("kernel", type(error).__name__, error)
+        try:
+            vec(1.0, 2.0)
+        except Exception as error:
+            print("ctor", type(error).__name__, error)
+        """,
+        with_structs.path.parent,
+        {"NUMBA_ENABLE_CUDASIM": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    out = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert out["missing"] == "[]"
+    assert out["enum"] == "2"
+    assert out["struct"].startswith("True")
+    for what in ("kernel", "ctor"):
+        assert out[what].startswith("RuntimeError"), out[what]
+        assert "needs the CUDA target" in out[what] and "CUDA simulator" in out[what]
+    assert "rt_add()" in out["kernel"]
