@@ -188,8 +188,8 @@ def _parse(
             )
             diags = (*_clang.diagnostics(tu), warning)
         if verbose:
-            for d in diags:
-                print(f"ast_canopy: {d}", file=sys.stderr)
+            for diag in diags:
+                print(f"ast_canopy: {diag}", file=sys.stderr)
         if not bypass_parse_error and _has_errors(diags):
             raise ParseError(source_path, diags)
         # Files the header itself brings in are read with NVRTC's macros already; the probe

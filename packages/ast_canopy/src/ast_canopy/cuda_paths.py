@@ -107,14 +107,15 @@ def find_cuda_paths(include_dirs: list[str] | tuple[str, ...] | None = None) -> 
         nvrtc = [*given, *([cccl] if os.path.isdir(cccl) else [])]
         cuda_include = given[0]
     else:
-        cuda_include = _cuda_include_dir()
-        if cuda_include is None:
+        found = _cuda_include_dir()
+        if found is None:
             raise FileNotFoundError(
                 "no CUDA headers found: install the CUDA wheels (pip install 'numba-cuda[cu13]'), "
                 "set CUDA_HOME, or pass cudatoolkit_include_dirs"
             )
-        cccl = _cccl_dir(cuda_include)
-        nvrtc = [cuda_include, *([cccl] if cccl else []), *_extra_search_paths()]
+        cuda_include = found
+        cccl_dir = _cccl_dir(cuda_include)
+        nvrtc = [cuda_include, *([cccl_dir] if cccl_dir else []), *_extra_search_paths()]
     toolkit = next((d for d in nvrtc if _has_crt(d)), None) or _crt_toolkit_include(cuda_include)
     if toolkit is None:
         raise FileNotFoundError(

@@ -16,7 +16,7 @@ _END = "# ---- end of numbast runtime " + "-" * 66
 
 
 def _source(section: str) -> str:
-    path = resources.files("numbast_core").joinpath(_FOLDER, f"{section}.py")
+    path = resources.files("numbast_core") / _FOLDER / f"{section}.py"
     return path.read_text(encoding="utf-8")
 
 

@@ -19,6 +19,7 @@ class FrozenMap(Mapping):
     """A read-only, hashable, insertion-ordered mapping."""
 
     __slots__ = ("_data",)
+    _data: dict[Any, Any]
 
     def __init__(self, items: Mapping | Any = ()) -> None:
         object.__setattr__(self, "_data", dict(items))
