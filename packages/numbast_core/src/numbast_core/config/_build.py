@@ -11,7 +11,7 @@ from numbast_core.errors import ConfigError
 from ._checks import Checker
 from ._model import Config
 from ._paths import PathResolver
-from ._schema_errors import MAX_NODES, did_you_mean, kind_of, load_schema, to_json_data, validate
+from ._schema_errors import MAX_NODES, did_you_mean, kind_of, known_keys, to_json_data, validate
 from ._yaml import read_yaml
 
 
@@ -43,11 +43,10 @@ def build(mapping: Any, base_dir: str, config_path: str | None) -> Config:
     except ConfigError as e:
         raise ConfigError(e.problems, source) from None
 
-    schema = load_schema()
-    schema_problems, bad_keys = validate(data, schema)
+    schema_problems, bad_keys = validate(data)
     problems += schema_problems
 
-    known = list(schema["properties"])
+    known = known_keys()
     warnings = [
         f"{key}: unknown key, ignored{did_you_mean(key, known)}" for key in data if key not in known
     ]

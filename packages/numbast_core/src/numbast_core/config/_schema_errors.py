@@ -4,6 +4,7 @@ starts with the offending key path (``Exclude.Function[2]: ...``)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Any
 
@@ -16,11 +17,19 @@ from numbast_core.errors import ConfigError
 MAX_NODES = 100_000  # a config is small; this stops YAML alias bombs early
 
 
-def load_schema() -> dict:
-    """The config schema (``schema/static_binding_generator.schema.yaml``) as data."""
+def known_keys() -> list[str]:
+    """The config's top-level keys, as the schema lists them."""
+    return list(_schema_validator(str(schema_path())).schema["properties"])
+
+
+@functools.lru_cache(maxsize=1)
+def _schema_validator(path: str) -> jsonschema.Draft202012Validator:
+    """The validator of the schema file at ``path``: read and built once per process (loading
+    the YAML was most of the time of a config load)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(schema_path(), encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader)  # a safe loader (C if available)
+    with open(path, encoding="utf-8") as f:
+        schema = yaml.load(f, Loader=loader)  # a safe loader (C if available)
+    return jsonschema.Draft202012Validator(schema)
 
 
 def fmt_path(parts) -> str:
@@ -96,10 +105,10 @@ def schema_problem(error) -> str:
     return f"{fmt_path(path)}: {error.message}"
 
 
-def validate(data: dict, schema: dict) -> tuple[list[str], set[str]]:
+def validate(data: dict) -> tuple[list[str], set[str]]:
     """The schema's problems with ``data``, and the top-level keys they concern (``"<all>"``
     when the problem is the whole config's, other than a missing required key)."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _schema_validator(str(schema_path()))
     problems: list[str] = []
     bad_keys: set[str] = set()
     for error in sorted(validator.iter_errors(data), key=lambda e: fmt_path(e.absolute_path)):
