@@ -6,8 +6,11 @@ Per example (a header from ``_header_grammar.headers()``):
 - every declaration is in the plan, bound or skipped with a non-empty reason (struct fields
   too; enum members keep their values);
 - ``numbast_core.check.check_module`` compiles and links every bound callable for sm_90;
-- each bound struct's size, alignment and field offsets/sizes are those NVRTC computes: a probe
-  of ``static_assert``s over the header, compiled by NVRTC with the glue's standard headers.
+- each bound struct's size, alignment and field offsets/sizes are those NVRTC computes for the
+  header (``compiler_layouts``), compiled with the glue's standard headers.
+
+Generator bugs it found are listed in ``KNOWN_BUGS``; a failure one of them explains is
+tolerated for that declaration only, and counted in ``--hypothesis-show-statistics``.
 
 CI runs a few derandomized examples; ``NUMBAST_HYPOTHESIS_PROFILE=many`` runs 200 random ones
 (``NUMBAST_HYPOTHESIS_EXAMPLES=N`` sets the count).
@@ -24,7 +27,7 @@ import _header_grammar as grammar
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-PROFILES = {"ci": 6, "many": 200}
+PROFILES = {"ci": 15, "many": 200}
 PROFILE = os.environ.get("NUMBAST_HYPOTHESIS_PROFILE", "ci")
 if PROFILE not in PROFILES:
     raise ValueError(f"NUMBAST_HYPOTHESIS_PROFILE={PROFILE!r}: expected one of {sorted(PROFILES)}")
@@ -55,7 +58,10 @@ KNOWN_BUGS = {
         "enum F : uint16_t { b = 40000 };",
         "plan member value -25536 (an unsigned underlying type spelled through a typedef)",
     ),
-    "bool member": ("struct S { bool f; };", "S(): cannot store {i1} to {i8}*"),
+    "bool member": (
+        "struct S { bool f; };  __device__ inline S g() { return S{}; }",
+        "S() and g(): TypeError: cannot store {i1} to {i8}*: mismatching types",
+    ),
     "const member": (
         "struct S { const int f = 1; };",
         'S(): "S::operator=(const S &)" ... cannot be referenced -- it is a deleted function',
@@ -67,6 +73,9 @@ KNOWN_BUGS = {
     ),
 }
 CSTDINT_64 = {"int64_t", "std::int64_t", "uint64_t", "std::uint64_t"}
+_I1_INTO_I8 = re.compile(
+    r"TypeError: cannot store \{[^}]*\bi1\b[^}]*\} to \{[^}]*\}\*: mismatching"
+)
 _SIGN_EXTENDING = {"uint8_t", "uint16_t", "uint32_t", "uint64_t", "size_t"}
 
 
@@ -87,15 +96,20 @@ def known_bug(header: grammar.Header, failed) -> str | None:
             continue
         if s.holds_const and f'"{s.qualified}::operator=(const ' in error and "deleted" in error:
             return "const member"
-        if s.holds_bool and "cannot store" in error and "i1" in error:
-            return "bool member"
+    # numba's value form of bool (i1) stored into the struct's byte (i8): ctors and results
+    if any(s.holds_bool for s in header.structs) and _I1_INTO_I8.search(error):
+        return "bool member"
     wide = {p.function for p in header.params if p.scalar in CSTDINT_64}
+    blocks = re.split(r"(?=glue\.cu\(\d+\): error)", error)  # one per NVRTC error
     for name in wide:
-        if re.search(rf"(^|[\s:*&]){re.escape(name)}\(", signature) and re.search(
-            rf'(no|more than one) instance of overloaded function "{re.escape(name)}"'
-            r'|incompatible with parameter|cannot be initialized with a value of type',
-            error,
-        ):
+        if not re.search(rf"(^|[\s:*&]){re.escape(name)}\(", signature):
+            continue
+        call = re.compile(rf"(\s|::){re.escape(name)}\(\*a0")  # the shim's call of it
+        kind = re.compile(
+            r"(no|more than one) instance of overloaded function|incompatible with parameter"
+            r"|cannot be initialized with a value of type"
+        )
+        if any(call.search(b) and kind.search(b) for b in blocks):
             return "64-bit cstdint spelled long"
     return None
 
@@ -283,11 +297,11 @@ def test_any_grammar_header_generates_compiles_and_matches_layouts(header):
 
 
 def test_the_grammar_covers_what_it_promises():
-    """Over 300 drawn headers (no generation), each feature of the grammar appears."""
+    """Over 200 drawn headers (no generation), each feature of the grammar appears."""
     seen: dict[str, int] = {}
     widths: set[str] = set()
 
-    @settings(max_examples=300, derandomize=True, database=None, deadline=None)
+    @settings(max_examples=200, derandomize=True, database=None, deadline=None)
     @given(header=grammar.headers())
     def draw(header):
         text = header.text
