@@ -407,8 +407,19 @@ def _draw_function(draw, ns: tuple[str, ...], scope: _Scope, name: str, taken: s
     return head + " {\n" + "\n".join(body) + "\n}"
 
 
+# valid C++ names that are Python keywords or builtins, or names a generated module imports
+PYTHON_NAMES = (
+    "None", "def", "from", "is", "lambda", "pass", "yield", "len", "next", "print", "sum",
+    "type", "numba", "types", "math", "ir",  # (not cuda: libcu++ has a namespace cuda)
+)  # fmt: skip
+
+
 def _draw_function_group(draw, scope: _Scope, ns: tuple[str, ...]) -> None:
-    name = scope.fresh("fn")
+    unused = [n for n in PYTHON_NAMES if all(not q.endswith(n) for q in scope.functions)]
+    if unused and draw(st.integers(0, 4)) == 0:
+        name = draw(st.sampled_from(unused))
+    else:
+        name = scope.fresh("fn")
     taken: set = set()
     count = 0
     for _ in range(draw(st.integers(1, 3))):

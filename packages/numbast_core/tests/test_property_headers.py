@@ -62,9 +62,10 @@ KNOWN_BUGS = {
         "struct S { bool f; };  __device__ inline S g() { return S{}; }",
         "S() and g(): TypeError: cannot store {i1} to {i8}*: mismatching types",
     ),
-    "const member": (
-        "struct S { const int f = 1; };",
-        'S(): "S::operator=(const S &)" ... cannot be referenced -- it is a deleted function',
+    "const member": (  # the shims assign results (*r = S()) rather than construct them
+        "struct S { const int f = 1; };  __device__ inline S g() { return S{}; }",
+        'S() and g(): "S::operator=(const S &)" ... cannot be referenced -- it is a deleted '
+        "function",
     ),
     "64-bit cstdint spelled long": (  # NVRTC's int64_t is long long, clang's (glibc) long
         "__device__ inline void f(int64_t* p) {}",
@@ -87,29 +88,35 @@ def _sign_extended(underlying: grammar.Scalar, value: int) -> int:
     return value
 
 
+def _own_errors(failed) -> list[str]:
+    """The NVRTC errors in a failed callable's log that are on a shim calling that callable
+    (the log holds the whole glue's errors)."""
+    callee = re.sub(r"\(.*", "", failed.cxx_name).split()[-1]  # "ns::f", "ns::S::S"
+    parts = callee.split("::")
+    if len(parts) > 1 and parts[-1] == parts[-2]:  # a constructor: the shim calls ns::S()
+        callee = "::".join(parts[:-1])
+    call = re.compile(rf"(\s|::){re.escape(callee)}\(")
+    blocks = re.split(r"(?=glue\.cu\(\d+\): error)", failed.error)
+    return [b for b in blocks[1:] if call.search(b)]
+
+
 def known_bug(header: grammar.Header, failed) -> str | None:
     """The known bug that explains this failed callable (a ``CheckResult``), if one does."""
-    error, signature = failed.error, failed.cxx_name
-    for s in header.structs:
-        ctor = f"void {s.qualified}::{s.qualified.rsplit('::', 1)[-1]}()"
-        if signature != ctor:
-            continue
-        if s.holds_const and f'"{s.qualified}::operator=(const ' in error and "deleted" in error:
-            return "const member"
     # numba's value form of bool (i1) stored into the struct's byte (i8): ctors and results
-    if any(s.holds_bool for s in header.structs) and _I1_INTO_I8.search(error):
+    if any(s.holds_bool for s in header.structs) and _I1_INTO_I8.search(failed.error):
         return "bool member"
+    own = _own_errors(failed)
+    for s in header.structs:
+        deleted = f'"{s.qualified}::operator=(const {s.qualified} &)"'
+        if s.holds_const and any(deleted in e and "deleted function" in e for e in own):
+            return "const member"
     wide = {p.function for p in header.params if p.scalar in CSTDINT_64}
-    blocks = re.split(r"(?=glue\.cu\(\d+\): error)", error)  # one per NVRTC error
-    for name in wide:
-        if not re.search(rf"(^|[\s:*&]){re.escape(name)}\(", signature):
-            continue
-        call = re.compile(rf"(\s|::){re.escape(name)}\(\*a0")  # the shim's call of it
+    if any(re.search(rf"(^|[\s:*&]){re.escape(n)}\(", failed.cxx_name) for n in wide):
         kind = re.compile(
             r"(no|more than one) instance of overloaded function|incompatible with parameter"
             r"|cannot be initialized with a value of type"
         )
-        if any(call.search(b) and kind.search(b) for b in blocks):
+        if any(kind.search(e) for e in own):
             return "64-bit cstdint spelled long"
     return None
 
@@ -371,7 +378,10 @@ def test_known_bugs_explain_only_their_own_failures():
     struct = grammar.StructSpec("ns::S", (grammar.FieldSpec("f", False),), True, True)
     param = grammar.ParamSpec("f", "int64_t", "ptr")
     header = grammar.Header("", (struct,), (), (), (("f", 1),), (param,))
-    deleted = 'error: function "ns::S::operator=(const ns::S &)" ... it is a deleted function'
+    deleted = (
+        'glue.cu(2): error: function "ns::S::operator=(const ns::S &)" (declared implicitly)'
+        " cannot be referenced -- it is a deleted function\n  { *r = ::ns::S(); }"
+    )
     i1 = "TypeError: cannot store {i1} to {i8}*: mismatching types"
     wide = (
         'glue.cu(2): error: argument of type "long *" is incompatible with parameter\n  { f(*a0); }'
@@ -385,3 +395,7 @@ def test_known_bugs_explain_only_their_own_failures():
     assert known_bug(header, CheckResult("g", "void g(int64_t * p)", False, wide)) is None
     assert known_bug(header, CheckResult("S", "void ns::S::S()", False, "LinkerError")) is None
     assert known_bug(header, CheckResult("T", "void ns::T::T()", False, deleted)) is None
+    # a result of that struct type: explained only where the log's error is on its own shim
+    on_g = deleted.replace("*r = ::ns::S()", "*r = ::ns::g(*a0)")
+    assert known_bug(header, CheckResult("g", "ns::S ns::g(int a)", False, on_g)) == "const member"
+    assert known_bug(header, CheckResult("h", "ns::S ns::h(int a)", False, on_g)) is None
