@@ -267,3 +267,17 @@ def test_dependencies_are_records_of_other_files_that_kept_declarations_use(tmp_
     assert [m.function.name for m in pair.methods] == ["Pair", "Pair"]  # constructors only
     assert by_name["lib::Inner"].namespace == ("lib",)
     assert Declarations.from_json(decls.to_json()) == decls
+
+
+def test_enumerators_of_an_unsigned_enum_spelled_through_a_typedef_keep_their_value(tmp_path):
+    """cindex reads ``enum E : uint16_t { b = 40000 }`` as -25536 (it decides signedness from
+    the typedef's own kind); the canonical underlying type decides."""
+    header = tmp_path / "uenum.cuh"
+    header.write_text(
+        "typedef unsigned short u16; typedef unsigned long long u64; typedef signed char s8;\n"
+        "enum A : u16 { a = 40000 };\nenum class B : u64 { b = 18446744073709551615ull };\n"
+        "enum C : s8 { c = -128 };\n"
+    )
+    decls = ast_canopy.parse(header, [header], "sm_90")
+    values = {e.name: [m.value for m in e.enumerators] for e in decls.enums}
+    assert values == {"A": [40000], "B": [2**64 - 1], "C": [-128]}

@@ -54,10 +54,6 @@ Output Name: h_bindings.py
 # known bug explains is tolerated only for the declaration it names and with its own message,
 # and counted in the statistics (``--hypothesis-show-statistics``). Drop an entry once fixed.
 KNOWN_BUGS = {
-    "sign-extended enum": (
-        "enum F : uint16_t { b = 40000 };",
-        "plan member value -25536 (an unsigned underlying type spelled through a typedef)",
-    ),
     "bool member": (
         "struct S { bool f; };  __device__ inline S g() { return S{}; }",
         "S() and g(): TypeError: cannot store {i1} to {i8}*: mismatching types",
@@ -77,15 +73,6 @@ CSTDINT_64 = {"int64_t", "std::int64_t", "uint64_t", "std::uint64_t"}
 _I1_INTO_I8 = re.compile(
     r"TypeError: cannot store \{[^}]*\bi1\b[^}]*\} to \{[^}]*\}\*: mismatching"
 )
-_SIGN_EXTENDING = {"uint8_t", "uint16_t", "uint32_t", "uint64_t", "size_t"}
-
-
-def _sign_extended(underlying: grammar.Scalar, value: int) -> int:
-    """The value as the sign-extended-enum bug reads it."""
-    spelled = underlying.spelling.removeprefix("std::")
-    if spelled in _SIGN_EXTENDING and value >= 2 ** (underlying.bits - 1):
-        return value - 2**underlying.bits
-    return value
 
 
 def _own_errors(failed) -> list[str]:
@@ -220,10 +207,6 @@ def accounting_problems(header: grammar.Header, plan) -> list[str]:
                 problems.append(f"enum {enum.qualified}: neither bound nor skipped")
             continue
         expected = [(m.rsplit("::", 1)[-1], v) for m, v in enum.members]
-        if enum.underlying and list(bound.members) != expected:  # KNOWN_BUGS, value by value
-            expected = [(m, _sign_extended(enum.underlying, v)) for m, v in expected]
-            if list(bound.members) == expected:
-                event("known bug: sign-extended enum")
         if list(bound.members) != expected:
             problems.append(f"enum {enum.qualified}: members {bound.members} != {expected}")
     typedefs = {t.cxx_name for t in plan.typedefs}

@@ -323,6 +323,27 @@ def _lib_fn(name: str, argtypes: list, restype: object) -> Callable[..., Any]:
     return fn
 
 
+_UNSIGNED_KINDS = frozenset(
+    {
+        TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
+        TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128,
+    }
+)  # fmt: skip
+
+
+def enum_constant_value(enumerator: Cursor, enum: Cursor) -> int:
+    """The value of an enumerator of ``enum``, read as its underlying type's signedness.
+
+    cindex's ``enum_value`` looks at the underlying type's own kind, so an enum over a typedef
+    (``enum E : uint16_t``) reads 40000 as -25536; the canonical type decides here."""
+    unsigned = enum.enum_type.get_canonical().kind in _UNSIGNED_KINDS
+    if unsigned:
+        get = _lib_fn("clang_getEnumConstantDeclUnsignedValue", [Cursor], ctypes.c_ulonglong)
+    else:
+        get = _lib_fn("clang_getEnumConstantDeclValue", [Cursor], ctypes.c_longlong)
+    return int(get(enumerator))
+
+
 def evaluate(cursor: Cursor) -> int | float | None:
     """Value of a constant expression declaration (``constexpr`` variable), or ``None``."""
     ev = _lib_fn("clang_Cursor_Evaluate", [Cursor], ctypes.c_void_p)

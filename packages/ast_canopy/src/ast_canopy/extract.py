@@ -473,7 +473,7 @@ class _Extractor:
             is_scoped=c.is_scoped_enum(),
             underlying=self._type(c.enum_type),
             enumerators=tuple(
-                Enumerator(e.spelling, e.enum_value)
+                Enumerator(e.spelling, _clang.enum_constant_value(e, c))
                 for e in c.get_children()
                 if e.kind == CursorKind.ENUM_CONSTANT_DECL
             ),
