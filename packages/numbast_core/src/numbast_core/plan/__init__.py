@@ -32,7 +32,7 @@ from .model import (
 )
 from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
-from .structs import struct_names
+from .structs import primitive_model_errors, struct_names
 from .typemap import KnownTypes
 
 __all__ = [
@@ -71,6 +71,7 @@ def build(
     names = struct_names(config, decls, taken, skipped)
     known = KnownTypes({e.cxx_name: e.ref for e in enums}, {c: n.ref for c, n in names.items()})
     structs, struct_operators = plan_structs(config, names, known, skipped)
+    errors += primitive_model_errors(config, structs)
     functions = plan_functions(config, decls, known, taken, skipped, warnings)
     operators = merge_operators(
         struct_operators + free_operators(config, decls, known, skipped), skipped

@@ -9,7 +9,7 @@ from ast_canopy.model import Access, Declarations, Struct
 from ..config import Config
 from .model import FieldPlan, Skipped, StructBinding
 from .names import attribute_name, python_identifier, strip_prefix
-from .refs import StructRef, TypeRef, UniTuple, VoidPointer, structs_in
+from .refs import EnumRef, Scalar, StructRef, TypeRef, UniTuple, VoidPointer, structs_in
 from .typemap import BUILTINS, KnownTypes, Unmapped, map_value, vector_type
 
 # Structs of other headers larger than this are not bound as dependencies: values of that
@@ -137,3 +137,29 @@ def struct_order(structs: list[StructBinding]) -> list[StructBinding]:
     for s in structs:
         visit(s)
     return ordered
+
+
+PRIMITIVE_MODEL = "PrimitiveModel"
+
+
+def primitive_model_errors(config: Config, structs: list[StructBinding]) -> list[str]:
+    """``Data Models: X: PrimitiveModel`` needs X's layout to be one scalar (or opaque bytes of
+    that size): the Numba value is then that scalar itself."""
+    errors = []
+    for st in structs:
+        if st.model != PRIMITIVE_MODEL:
+            continue
+        key = st.cxx_name if st.cxx_name in config.data_models else st.cxx_name.split("::")[-1]
+        fields = st.fields
+        one = fields[0] if len(fields) == 1 and fields[0].size == st.size else None
+        if one is not None and one.name is None:
+            one = one if st.size in (1, 2, 4, 8) else None  # opaque bytes: an integer's size
+        elif one is not None:
+            one = one if isinstance(one.type, (Scalar, EnumRef)) else None
+        if one is None:
+            layout = ", ".join(f"{f.name or '(opaque)'} at {f.offset}" for f in fields) or "none"
+            errors.append(
+                f"Data Models.{key}: PrimitiveModel needs a struct whose layout is one scalar, "
+                f"but C++ `{st.cxx_name}` ({st.size} bytes) has fields: {layout}; use StructModel"
+            )
+    return errors

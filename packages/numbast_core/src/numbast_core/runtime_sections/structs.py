@@ -52,9 +52,20 @@ def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=
     if size > end:
         members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
 
-    class Model(model or _models.StructModel):
-        def __init__(self, dmm, fe_type):
-            super().__init__(dmm, fe_type, members)
+    if model is not None and issubclass(model, _models.PrimitiveModel):
+        # one scalar (or opaque bytes of that size): the value itself, e.g. an i8 for fp8
+        scalar = fields[0][1] if len(fields) == 1 and fields[0][3] == size else None
+
+        class Model(model):
+            def __init__(self, dmm, fe_type):
+                be_type = dmm.lookup(scalar).get_value_type() if scalar else None
+                super().__init__(dmm, fe_type, be_type or _ir.IntType(8 * size))
+
+    else:
+
+        class Model(model or _models.StructModel):
+            def __init__(self, dmm, fe_type):
+                super().__init__(dmm, fe_type, members)
 
     _register_model(cls)(Model)
     return ty
@@ -119,6 +130,8 @@ def _bind_struct(
 
 def _field_getter(field):
     def get(context, builder, ty, value):
+        if isinstance(context.data_model_manager[ty], _models.PrimitiveModel):
+            return value  # the struct's one scalar is the value itself
         helper = context.make_helper(builder, ty, value=value)
         # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
         return helper[context.data_model_manager[ty].get_field_position(field)]
