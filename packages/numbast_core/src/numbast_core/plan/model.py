@@ -106,6 +106,9 @@ class StructBinding:
     # declared in a header outside the File List, used by this one's API: layout, fields and
     # constructors only (its own header's bindings bring the rest)
     dependency: bool = False
+    # numba-cuda's own type represents it (``__nv_bfloat16``: bfloat16): the module names that
+    # type; ``implicit_from`` and ``conversions`` are casts to and from it
+    native: Scalar | None = None
 
     @property
     def ref(self) -> StructRef:

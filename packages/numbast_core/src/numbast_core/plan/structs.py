@@ -10,7 +10,7 @@ from ..config import Config
 from .model import FieldPlan, Skipped, StructBinding
 from .names import attribute_name, python_identifier, strip_prefix
 from .refs import EnumRef, Scalar, StructRef, TypeRef, UniTuple, VoidPointer, structs_in
-from .typemap import BUILTINS, KnownTypes, Unmapped, map_value, vector_type
+from .typemap import NATIVE_TYPES, KnownTypes, Unmapped, map_value, vector_type
 
 # Structs of other headers larger than this are not bound as dependencies: values of that
 # size (curandStateMtgp32: 4 KiB of tuples) make every Numba kernel that touches them compile
@@ -23,10 +23,11 @@ class StructName:
     struct: Struct
     python_name: str
     dependency: bool = False
+    native: Scalar | None = None  # numba-cuda's own type represents it (``__half``: float16)
 
     @property
-    def ref(self) -> StructRef:
-        return StructRef(self.struct.qualified_name, self.python_name)
+    def ref(self) -> TypeRef:
+        return self.native or StructRef(self.struct.qualified_name, self.python_name)
 
 
 def struct_names(
@@ -45,8 +46,8 @@ def struct_names(
             reason = "union"
         elif st.name in config.exclude.structs or cxx in config.exclude.structs:
             reason = "excluded by config Exclude.Struct"
-        elif cxx in BUILTINS:
-            reason = f"represented by numba-cuda's native `types.{BUILTINS[cxx]}`"
+        elif dependency and cxx in NATIVE_TYPES:
+            reason = f"represented by numba-cuda's native `types.{NATIVE_TYPES[cxx]}`"
         elif st.size is None or st.size <= 0:
             reason = "incomplete type"
         elif cxx in names:
@@ -63,7 +64,8 @@ def struct_names(
         if py in taken:
             py = python_identifier("_".join((*st.namespace, py)))
         taken.add(py)
-        names[cxx] = StructName(st, py, dependency)
+        native = Scalar(NATIVE_TYPES[cxx]) if cxx in NATIVE_TYPES else None
+        names[cxx] = StructName(st, py, dependency, native)
     return names
 
 
@@ -147,7 +149,7 @@ def primitive_model_errors(config: Config, structs: list[StructBinding]) -> list
     that size): the Numba value is then that scalar itself."""
     errors = []
     for st in structs:
-        if st.model != PRIMITIVE_MODEL:
+        if st.model != PRIMITIVE_MODEL or st.native is not None:  # native: numba-cuda's model
             continue
         key = st.cxx_name if st.cxx_name in config.data_models else st.cxx_name.split("::")[-1]
         fields = st.fields

@@ -48,7 +48,29 @@ def _rows(overloads: Iterable[OverloadPlan], indent: int = 4) -> str:
     return "".join(" " * indent + _overload_row(o).lstrip() for o in overloads)
 
 
+def _native_line(st: StructBinding) -> str:
+    """The C++ name bound to numba-cuda's own type; its casts, in a separate registry."""
+    ty = type_expr(st.native)
+    line = f"{st.python_name} = {ty}  # C++ {st.cxx_name}: numba-cuda's own type\n"
+    if not (st.implicit_from or st.conversions):
+        return line
+    casts = "".join(
+        f"    ({type_expr(source)}, {_overload_row(o).strip()[:-1]}),\n"
+        for source, o in st.implicit_from
+    )
+    conversions = "".join(
+        f"    ({type_expr(target)}, {_overload_row(o).strip()[:-1]}),\n"
+        for target, o, _ in st.conversions
+    )
+    return line + (
+        f"_bind_native(_registries, _glue, {ty},\n  casts=[\n{casts}  ],\n"
+        f"  conversions=[\n{conversions}  ],\n)\n"
+    )
+
+
 def _struct_type_line(st: StructBinding) -> str:
+    if st.native is not None:
+        return ""
     fields = "".join(
         f"({f.name!r}, {type_expr(f.type)}, {f.offset}, {f.size}), " for f in st.fields
     )
@@ -61,6 +83,8 @@ def _struct_type_line(st: StructBinding) -> str:
 
 
 def _struct_block(st: StructBinding) -> str:
+    if st.native is not None:
+        return _native_line(st)
     doc = f"C++ {st.cxx_name}: " + "; ".join(dict.fromkeys(o.cxx_signature for o in st.ctors))
     head = f"{st.python_name} = _function(_registries, _glue, {st.python_name!r}, {doc!r}, ["
     out = [f"{head}\n{_rows(st.ctors)}])\n"]
@@ -136,18 +160,23 @@ def python(plan: BindingPlan) -> str:
             f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
         )
     out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
-    if plan.structs:  # struct types other generated modules made: looked up once
+    if any(st.native is None for st in plan.structs):  # made by other modules: looked up once
         out.append("_shared = _shared_structs()\n")
     out += [_struct_type_line(st) for st in plan.structs]
     if plan.structs:  # one Numba type per C++ struct, shared with modules of the same runtime ABI
         shared = "".join(
-            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, " for st in plan.structs
+            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, "
+            for st in plan.structs
+            if st.native is None
         )
         out.append(f"__numbast_structs__ = {{{shared}}}\n")
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
-        owned = "".join(f"{struct_type_name(st.ref)}, " for st in plan.structs)
+        owned = "".join(
+            f"{type_expr(st.native) if st.native else struct_type_name(st.ref)}, "
+            for st in plan.structs
+        )
         rows = "".join(
             f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators

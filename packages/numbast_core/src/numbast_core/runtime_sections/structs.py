@@ -148,3 +148,12 @@ def _cast_lowering(glue, row):
         return _call(context, builder, glue, row, [value], [fromty])[0]
 
     return cast
+
+
+def _bind_native(registries, glue, ty, casts=(), conversions=()):
+    """Casts to and from numba-cuda's own type ``ty`` (one-argument constructors, conversion
+    operators): ``bfloat16(3.14)`` in a kernel is numba-cuda's cast, lowered by these."""
+    for source, row in casts if not _SIMULATOR else ():
+        registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
+    for target, row in conversions if not _SIMULATOR else ():
+        registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))
