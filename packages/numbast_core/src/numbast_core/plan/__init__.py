@@ -12,7 +12,7 @@ from ast_canopy.model import Declarations
 from ..config import Config
 from .enums import plan_enums, plan_typedefs
 from .functions import check_config_against_headers, plan_functions
-from .members import plan_structs
+from .members import native_operands, plan_structs
 from .model import (
     BindingPlan,
     BoundCallable,
@@ -31,7 +31,6 @@ from .model import (
     TypedefBinding,
 )
 from .names import RESERVED_NAMES, shim_name, strip_prefix
-from .members import native_operands
 from .operators import free_operators, merge_operators
 from .refs import StructRef
 from .structs import primitive_model_errors, struct_names

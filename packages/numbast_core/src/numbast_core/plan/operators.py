@@ -72,7 +72,8 @@ def native_operator_skip(operands: list[TypeRef], own: frozenset[str]) -> str | 
     is a struct of this module or a native scalar in ``own`` (see ``members.native_operands``)."""
     if any(isinstance(t, StructRef) or (isinstance(t, Scalar) and t.name in own) for t in operands):
         return None
-    natives = sorted({t.name for t in operands if isinstance(t, Scalar)} & set(NATIVE_TYPES.values()))
+    scalars = {t.name for t in operands if isinstance(t, Scalar)}
+    natives = sorted(scalars & set(NATIVE_TYPES.values()))
     if any(n in NATIVE_ARITHMETIC for n in natives):
         return f"numba-cuda types {'/'.join(natives)} arithmetic and comparisons itself"
     if natives:
