@@ -302,13 +302,19 @@ def _native(
         casts = [o for o in binding.ctors if _is_cast(o, native)]
         reason = f"called as `{native.name}(value)`: only one-argument constructors (casts) apply"
         unbound = [(o, reason) for o in binding.ctors if o not in casts]
-        implicit = tuple((o.params[0].type, o) for o in casts)
-        binding = dataclasses.replace(binding, ctors=tuple(casts), implicit_from=implicit)
+        conversions = binding.conversions
         operators = members.operators
-        if native.name in NATIVE_ARITHMETIC:
-            reason = f"numba-cuda types {native.name} arithmetic and comparisons itself"
+        if native.name in NATIVE_ARITHMETIC:  # only casts from this module's structs remain
+            reason = f"numba-cuda has {native.name} arithmetic and numeric casts itself"
+            own = [o for o in casts if isinstance(o.params[0].type, StructRef)]
+            unbound += [(o, reason) for o in casts if o not in own]
+            unbound += [(o, reason) for _, o, _ in conversions]
             unbound += [(o, reason) for op in operators for o in op.variants]
-            operators = []
+            casts, conversions, operators = own, (), []
+        implicit = tuple((o.params[0].type, o) for o in casts)
+        binding = dataclasses.replace(
+            binding, ctors=tuple(casts), implicit_from=implicit, conversions=conversions
+        )
     skipped += [Skipped("member", o.cxx_signature, why) for o, why in unbound]
     return PlannedStruct(binding, operators, members.to_structs)
 
