@@ -84,7 +84,7 @@ def main(folder: Path, out: Path) -> None:
     from _codegen_helpers import compile_and_link
 
     swap_in(folder)
-    from numba.cuda import bf16, fp8, fp16, types  # noqa: F401 (they import our modules)
+    from numba.cuda import bf16, fp8, fp16, types
     from numba.cuda.descriptor import cuda_target
 
     internal = {n: sys.modules[f"numba.cuda._internal.{n}"] for n in MODULES}
@@ -95,8 +95,8 @@ def main(folder: Path, out: Path) -> None:
         "nv_bfloat16": repr(internal["cuda_bf16"].nv_bfloat16),
         "bf16.bfloat16": repr(bf16.bfloat16),
         "registries": [
-            (getattr(w, "typing_registry") is internal[n].typing_registry)
-            and (getattr(w, "target_registry") is internal[n].target_registry)
+            (w.typing_registry is internal[n].typing_registry)
+            and (w.target_registry is internal[n].target_registry)
             for w, n in ((fp16, "cuda_fp16"), (bf16, "cuda_bf16"), (fp8, "cuda_fp8"))
         ],
     }
