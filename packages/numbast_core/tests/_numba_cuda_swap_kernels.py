@@ -69,7 +69,11 @@ def kernels():
         r[0] = cvt_float_to_e8m0(x[0], saturation_t.NOSAT, cudaRoundMode.cudaRoundPosInf)
         r[1] = cvt_float_to_e8m0(x[0], saturation_t.SATFINITE, 2)  # an integer also works
 
+    def enum_of_another_name(r, x):  # C++ refuses a __nv_saturation_t for a cudaRoundMode
+        r[0] = cvt_float_to_e8m0(x[0], saturation_t.NOSAT, saturation_t.NOSAT)
+
     return {
+        "enum_of_another_name": (enum_of_another_name, (types.uint8[:], f32)),
         "fp16_hadd_hmul": (fp16_hadd_hmul, (f16, f16, f16)),
         "bf16_hadd_with_constructor": (bf16_hadd_with_constructor, (bf, bf)),
         "bf16_constructors": (bf16_constructors, (bf,)),

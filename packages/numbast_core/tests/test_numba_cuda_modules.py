@@ -119,3 +119,11 @@ def test_bfloat16_arithmetic_types_as_bfloat16_through_our_operators(swapped):
 )
 def test_kernels_compile_and_link_for_sm_90(swapped, kernel):
     assert swapped["checks"][kernel] == "ok"
+
+
+def test_an_intenum_of_another_name_is_refused_for_a_foreign_enum(swapped, generated):
+    refused = swapped["checks"]["enum_of_another_name"]
+    assert refused.startswith("TypingError"), refused
+    assert "cvt_float_to_e8m0" in refused
+    # the C++ enum's name is what the module checks IntEnum members against
+    assert "enums=[((2, 'cudaRoundMode'),)]" in (generated / "cuda_fp8.py").read_text()

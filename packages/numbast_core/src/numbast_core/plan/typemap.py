@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ast_canopy.model import Type
 
-from .refs import EnumRef, Pointer, Scalar, StructRef, TypeRef, Vector, VoidPointer
+from .refs import EnumRef, ForeignEnum, Pointer, Scalar, StructRef, TypeRef, Vector, VoidPointer
 
 # Canonical C++ spelling -> scalar name in numba.cuda.types (x86-64 Linux, where char is signed
 # and long is 64 bits); NATIVE_TYPES (below) are added to it.
@@ -114,7 +114,7 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
         return Mapped(known.structs[name], ty.canonical)
     if ty.kind == "ENUM" and ty.size is not None and ty.size in _INTEGER_BY_SIZE:
         # An enum declared outside the bound files: pass its value as an integer of its width.
-        return Mapped(Scalar(_INTEGER_BY_SIZE[ty.size]), name)
+        return Mapped(ForeignEnum(name.split("::")[-1], Scalar(_INTEGER_BY_SIZE[ty.size])), name)
     if name in NATIVE_TYPES and ty.kind == "RECORD" and ty.size is None:
         # only declared where it is used (cuda_fp16.h names __nv_bfloat16): C++ cannot pass it
         raise Unmapped(f"`{ty.spelling}` (incomplete: its header is not included here)")

@@ -13,7 +13,14 @@ from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBindi
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
-from .spelling import operator_key, param_expression, struct_type_name, type_expr, typedef_target
+from .spelling import (
+    foreign_enum_args,
+    operator_key,
+    param_expression,
+    struct_type_name,
+    type_expr,
+    typedef_target,
+)
 
 
 def runtime_features(plan: BindingPlan) -> frozenset[str]:
@@ -117,7 +124,9 @@ def _function_block(fn: FunctionBinding) -> str:
     doc = "\n".join(dict.fromkeys(o.cxx_signature for o in fn.overloads))
     rows = "".join(_overload_row(o) for o in fn.overloads)
     head = f"{fn.python_name} = _function(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
-    return f"{head}\n{rows}])\n"
+    enums = [foreign_enum_args(o) for o in fn.overloads]
+    named = f", enums={enums!r}" if any(enums) else ""  # IntEnum members checked by name
+    return f"{head}\n{rows}]{named})\n"
 
 
 def _header(plan: BindingPlan) -> str:
