@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE / "data" / "numba_cuda"
@@ -31,19 +32,27 @@ def _numba_cuda_root() -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    """The three modules, generated from the unchanged configs with numba-cuda's root as the
-    current directory (their paths are relative to it)."""
+def _generate(configs, out: Path) -> list:
+    """Generate each config (a loader of numbast_core's Config) with numba-cuda's root as the
+    current directory: the configs' paths are relative to it."""
     import numbast_core
 
-    root, out, before = _numba_cuda_root(), tmp_path_factory.mktemp("numba_cuda"), Path.cwd()
+    root, before = _numba_cuda_root(), Path.cwd()
     os.chdir(root)
     try:
-        for name in MODULES:
-            numbast_core.generate(numbast_core.load_config(CONFIGS / f"{name}.yml"), out)
+        return [numbast_core.generate(load(), out) for load in configs]
     finally:
         os.chdir(before)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """The three modules, generated from the unchanged configs."""
+    import numbast_core
+
+    out = tmp_path_factory.mktemp("numba_cuda")
+    loaders = [lambda n=n: numbast_core.load_config(CONFIGS / f"{n}.yml") for n in MODULES]
+    _generate(loaders, out)
     return out
 
 
@@ -127,3 +136,20 @@ def test_an_intenum_of_another_name_is_refused_for_a_foreign_enum(swapped, gener
     assert "cvt_float_to_e8m0" in refused
     # the C++ enum's name is what the module checks IntEnum members against
     assert "enums=[((2, 'cudaRoundMode'),)]" in (generated / "cuda_fp8.py").read_text()
+
+
+def test_in_the_global_registry_numba_cudas_types_are_named_not_bound(tmp_path):
+    import numbast_core
+    from numbast_core.plan.refs import StructRef, value_type
+
+    mapping = yaml.safe_load((CONFIGS / "cuda_bf16.yml").read_text())
+    mapping["Use Separate Registry"] = False
+    (result,) = _generate([lambda: numbast_core.Config.from_dict(mapping, CONFIGS)], tmp_path)
+    text = result.path.read_text()
+    assert "\n__nv_bfloat16 = types.bfloat16  # C++ __nv_bfloat16" in text
+    assert "\n_bind_native(" not in text  # no casts of bfloat16 in numba-cuda's own registry
+    for op in result.plan.operators:  # only operators on this module's structs
+        for o in op.overloads:
+            assert any(isinstance(value_type(p.type), StructRef) for p in o.params), o
+    reasons = {s.reason for s in result.plan.skipped}
+    assert any("bound only with Use Separate Registry: True" in r for r in reasons)

@@ -245,6 +245,7 @@ class BindingPlan:
             yield None, _function_callables(fn)
         for st in self.structs:
             kind = "dependency struct" if st.dependency else "struct"  # declared elsewhere
+            kind = "native type" if st.native else kind  # numba-cuda's own type represents it
             yield _bound_row(kind, st.cxx_name, st.python_name), _struct_callables(st)
         for op in self.operators:
             yield None, _operator_callables(op)
