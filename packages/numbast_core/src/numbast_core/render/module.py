@@ -31,8 +31,9 @@ def runtime_features(plan: BindingPlan) -> frozenset[str]:
         or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
         for st in plan.structs
     )
+    foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     used = {
-        "enums": plan.enums,
+        "enums": plan.enums or foreign_enums,
         "structs": plan.structs,
         "writes": writes,
         "operators": plan.operators,

@@ -262,26 +262,6 @@ def _stub(name, doc):
     return stub
 
 
-def _enums_by_name(cases, enums):
-    """A ``apply`` for cases with enums of other headers: ``enums`` gives each case's (argument
-    position, C++ enum name); an IntEnum member is accepted there only from an enum of that name."""
-
-    def apply(self, args, kws):
-        fitting = [
-            case
-            for case, named in zip(cases, enums)
-            if not any(
-                i < len(args)
-                and isinstance(args[i], types.IntEnumMember)
-                and args[i].instance_class.__name__ != enum
-                for i, enum in named
-            )
-        ]
-        return self._select(fitting, args, kws) if fitting else None
-
-    return apply
-
-
 def _function(registries, glue, name, doc, rows, enums=None):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
     ``enums``: per row, the (position, name) of its enums of other headers."""
@@ -293,7 +273,7 @@ def _function(registries, glue, name, doc, rows, enums=None):
         registries.target.lower(key, *case.args)(_lowering(glue, row))
     attrs = {"key": key, "cases": cases}
     if enums:
-        attrs["apply"] = _enums_by_name(cases, enums)
+        attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
     template = type(f"_Typing_{name}", (_ConcreteTemplate,), attrs)
     key._numba_type = types.Function(template)
     registries.typing.register_global(key, key._numba_type)
