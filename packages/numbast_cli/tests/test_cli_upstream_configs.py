@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from _cli_paths import REPO
 from numbast_cli.main import cli
 
-REPO = Path(__file__).resolve().parents[3]
 NUMBA_CUDA_CONFIGS = REPO / "packages" / "numbast_core" / "tests" / "data" / "numba_cuda"
 
 
