@@ -148,8 +148,38 @@ def test_in_the_global_registry_numba_cudas_types_are_named_not_bound(tmp_path):
     text = result.path.read_text()
     assert "\n__nv_bfloat16 = types.bfloat16  # C++ __nv_bfloat16" in text
     assert "\n_bind_native(" not in text  # no casts of bfloat16 in numba-cuda's own registry
+    # struct operators never see bfloat16-only operands (they would if it were "owned")
+    (owned,) = [line for line in text.splitlines() if line.startswith("_operators(")]
+    assert "_type___nv_bfloat162," in owned and "types.bfloat16" not in owned
     for op in result.plan.operators:  # only operators on this module's structs
         for o in op.overloads:
             assert any(isinstance(value_type(p.type), StructRef) for p in o.params), o
     reasons = {s.reason for s in result.plan.skipped}
     assert any("bound only with Use Separate Registry: True" in r for r in reasons)
+
+
+_SHARING = """
+import sys
+sys.path.insert(0, {tests!r})
+from _codegen_helpers import import_module
+first, second = (import_module({folder!r} + f"/{{n}}.py") for n in {order!r})
+bf16, fp8 = (first, second) if {order!r}[0] == "cuda_bf16" else (second, first)
+print(type(bf16._type___nv_bfloat16_raw).__mro__[2].__name__,
+      fp8._type_bfloat16_raw is bf16._type___nv_bfloat16_raw)
+"""
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        # numba-cuda's order: fp8 uses the raw struct's type that its own module (bf16) made
+        (("cuda_bf16", "cuda_fp8"), "Number True"),
+        # fp8 first: bf16 still gets the Number/PrimitiveModel type its config asks for
+        (("cuda_fp8", "cuda_bf16"), "Number False"),
+    ],
+)
+def test_a_struct_keeps_its_own_config_whichever_module_loads_first(generated, order, expected):
+    code = _SHARING.format(tests=str(HERE), folder=str(generated), order=order)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == expected.split()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
+from ..plan.refs import value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -83,6 +84,7 @@ def _struct_type_line(st: StructBinding) -> str:
         f"({f.name!r}, {type_expr(f.type)}, {f.offset}, {f.size}), " for f in st.fields
     )
     extra = f", model=_models.{st.model}" if st.model else ""
+    extra += ", dependency=True" if st.dependency else ""
     note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
     return (note if st.dependency else "") + (
         f"{struct_type_name(st.ref)} = _struct_type({st.python_name!r}, {st.cxx_name!r}, "
@@ -183,9 +185,14 @@ def python(plan: BindingPlan) -> str:
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
+        # numba-cuda's own types only where this module binds operators on them
+        operands = {
+            value_type(p.type) for op in plan.operators for o in op.overloads for p in o.params
+        }
         owned = "".join(
             f"{type_expr(st.native) if st.native else struct_type_name(st.ref)}, "
             for st in plan.structs
+            if st.native is None or st.native in operands
         )
         rows = "".join(
             f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"

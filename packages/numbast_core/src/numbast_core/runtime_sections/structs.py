@@ -26,21 +26,28 @@ def _shared_structs():
     return found
 
 
-def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=None):
+def _struct_type(
+    name, cxx_name, size, fields, shared, parent=types.Type, model=None, dependency=False
+):
     """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
 
     A C++ struct has one Numba type per process: when another generated module already made
     one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused;
-    ``shared`` is what ``_shared_structs()`` found when this module's import began.
+    ``shared`` is what ``_shared_structs()`` found when this module's import began. A struct of
+    this module's own headers reuses only a type of the same base class and data model (its
+    config's); a ``dependency`` (declared elsewhere) takes the type its own module made.
     """
     layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
+    kind = (parent.__name__, model and model.__name__)
     for ty in shared.get(cxx_name, ()):
-        if getattr(ty, "_layout", None) == layout:
+        same_kind = getattr(ty, "_kind", None) == kind
+        if getattr(ty, "_layout", None) == layout and (dependency or same_kind):
             return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
     ty._implicit_from, ty._implicit_to, ty._writers, ty.cxx_name = {}, {}, {}, cxx_name
     ty._layout, ty._fields = layout, {f: t for f, t, _, _ in fields if f is not None}
+    ty._kind = kind
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
         if offset > end:
