@@ -57,6 +57,37 @@ def test_numba_cuda_fp16_generates_and_checks_unchanged(runner, monkeypatch, tmp
     text = (tmp_path / "cuda_fp16.py").read_text()
     assert "# Name: Numba float16\n# Version: 0.0.1\n" in text
     assert "'#include \"cuda_fp16.h\"\\n'" in text  # the glue includes the header by name
+    assert "\n__half = types.float16  # C++ __half: numba-cuda's own type\n" in text
+
+
+# measured with numba-cuda 0.30.4's headers: a drop means callables stopped being bound
+@pytest.mark.parametrize(
+    ("name", "at_least", "in_module"),
+    [
+        (
+            "cuda_bf16",
+            290,
+            [
+                "\n__nv_bfloat16 = types.bfloat16",
+                "\n_bind_native(",
+                "parent=types.Number, model=_models.PrimitiveModel",
+            ],
+        ),
+        # fp8's one-byte structs are PrimitiveModels: 72 of their callables failed before
+        ("cuda_fp8", 150, ["model=_models.PrimitiveModel", "\nfp8_e4m3 = _function("]),
+    ],
+)
+def test_numba_cuda_bf16_fp8_generate_and_check_unchanged(
+    name, at_least, in_module, runner, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(numba_cuda_root())
+    result = run(runner, "generate", NUMBA_CUDA_CONFIGS / f"{name}.yml", "-o", tmp_path, "--check")
+    assert result.exit_code == 0, result.output
+    checked = re.search(r"check: (\d+) of \1 callables compile and link", result.stderr)
+    assert checked and int(checked.group(1)) >= at_least, result.stderr
+    text = (tmp_path / f"{name}.py").read_text()
+    for piece in in_module:
+        assert piece in text, piece
 
 
 def test_generate_verbose_says_which_base_each_relative_path_used(runner, tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from ast_canopy.model import Declarations
 from ..config import Config
 from .enums import plan_enums, plan_typedefs
 from .functions import check_config_against_headers, plan_functions
-from .members import plan_structs
+from .members import native_operands, plan_structs
 from .model import (
     BindingPlan,
     BoundCallable,
@@ -32,7 +32,8 @@ from .model import (
 )
 from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
-from .structs import struct_names
+from .refs import StructRef
+from .structs import primitive_model_errors, struct_names
 from .typemap import KnownTypes
 
 __all__ = [
@@ -69,11 +70,14 @@ def build(
     enums = plan_enums(config, decls, skipped)
     taken = {e.python_name for e in enums}
     names = struct_names(config, decls, taken, skipped)
-    known = KnownTypes({e.cxx_name: e.ref for e in enums}, {c: n.ref for c, n in names.items()})
+    bound = {c: n.ref for c, n in names.items() if isinstance(n.ref, StructRef)}
+    known = KnownTypes({e.cxx_name: e.ref for e in enums}, bound)
     structs, struct_operators = plan_structs(config, names, known, skipped)
+    errors += primitive_model_errors(config, structs)
     functions = plan_functions(config, decls, known, taken, skipped, warnings)
+    own = native_operands(config, names.values())
     operators = merge_operators(
-        struct_operators + free_operators(config, decls, known, skipped), skipped
+        struct_operators + free_operators(config, decls, known, skipped, own), skipped
     )
     typedefs = plan_typedefs(config, decls, known, taken, skipped)
     return BindingPlan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ast_canopy.model import Access, ExecSpace, Function, Method, MethodKind, Struct, Type
@@ -16,7 +17,7 @@ from .params import Skip, drop_const, plan_param, result_of, variants
 from .refs import Scalar, StructRef, TypeRef, value_type
 from .shims import Passing, ShimArg, ShimKind, ShimSpec
 from .structs import StructName, plan_fields, struct_order
-from .typemap import BUILTINS, KnownTypes, Unmapped, glue_spelling, vector_type
+from .typemap import BUILTINS, NATIVE_ARITHMETIC, KnownTypes, Unmapped, glue_spelling, vector_type
 
 _BUILTIN_SCALARS = frozenset(BUILTINS.values())
 
@@ -174,6 +175,10 @@ class _Members:
     def add(self, m: Method) -> None:
         """Plan one member, or raise Skip/Unmapped."""
         fn = m.function
+        native = self.name.native
+        is_ctor = m.kind.value.endswith("constructor")
+        if native and not (is_ctor or m.kind in (MethodKind.CONVERSION, MethodKind.OPERATOR)):
+            raise Skip(f"numba-cuda's own `{native.name}`: only casts and operators are bound")
         if m.is_deleted:
             raise Skip("deleted")
         if m.access is not Access.PUBLIC:
@@ -228,9 +233,9 @@ def plan_struct(
     if name.dependency:  # its members are its own header's API: not reported here
         skipped = []
     st = name.struct
-    fields = plan_fields(st, known, skipped)
+    fields = plan_fields(st, known, skipped) if name.native is None else ()
     members = _Members(name, config, known, skipped)
-    if not any(m.kind.value.endswith("constructor") for m in st.methods):
+    if name.native is None and not any(m.kind.value.endswith("constructor") for m in st.methods):
         # no user-declared constructor: C++ gives it an implicit default one (value-initialized)
         members.add_ctor(None, _implicit_default_ctor(st), ShimKind.DEFAULT_CONSTRUCT)
     for m in st.methods:
@@ -245,6 +250,7 @@ def plan_struct(
     has_operators = bool(members.operators)
     model = config.data_models.get(st.name) or config.data_models.get(st.qualified_name)
     binding = StructBinding(
+        native=name.native,
         python_name=name.python_name,
         cxx_name=st.qualified_name,
         size=st.size or 0,
@@ -260,7 +266,62 @@ def plan_struct(
         item_setters=tuple(members.item_setters),
         dependency=name.dependency,
     )
+    if name.native is not None:
+        return _native(config, binding, members, skipped)
     return PlannedStruct(binding, members.operators, members.to_structs)
+
+
+def native_operands(config: Config, names: Iterable[StructName]) -> frozenset[str]:
+    """numba-cuda's own scalars whose C++ operators this module binds: only in its separate
+    registry (the global one keeps numba-cuda's meaning), and not those numba-cuda types itself."""
+    if not config.use_separate_registry:
+        return frozenset()
+    natives = {n.native.name for n in names if n.native is not None and not n.dependency}
+    return frozenset(natives - NATIVE_ARITHMETIC)
+
+
+def _native(
+    config: Config, binding: StructBinding, members: _Members, skipped: list[Skipped]
+) -> PlannedStruct:
+    """A struct numba-cuda represents with its own type: its one-argument constructors and its
+    conversions become casts, bound (with its operators) only in a separate registry."""
+    native = binding.native
+    assert native is not None
+    unbound: list[tuple[OverloadPlan, str]] = []
+    if not config.use_separate_registry:
+        reason = (
+            f"numba-cuda's own `{native.name}`: its casts and operators are bound only with "
+            "Use Separate Registry: True (the global registry keeps numba-cuda's meaning)"
+        )
+        unbound = [(o, reason) for o in binding.ctors]
+        unbound += [(o, reason) for _, o, _ in binding.conversions]
+        unbound += [(o, reason) for op in members.operators for o in op.variants]
+        binding = dataclasses.replace(binding, ctors=(), conversions=(), implicit_from=())
+        operators: list[OperatorOverloads] = []
+    else:
+        casts = [o for o in binding.ctors if _is_cast(o, native)]
+        reason = f"called as `{native.name}(value)`: only one-argument constructors (casts) apply"
+        unbound = [(o, reason) for o in binding.ctors if o not in casts]
+        conversions = binding.conversions
+        operators = members.operators
+        if native.name in NATIVE_ARITHMETIC:  # only casts from this module's structs remain
+            reason = f"numba-cuda has {native.name} arithmetic and numeric casts itself"
+            own = [o for o in casts if isinstance(o.params[0].type, StructRef)]
+            unbound += [(o, reason) for o in casts if o not in own]
+            unbound += [(o, reason) for _, o, _ in conversions]
+            unbound += [(o, reason) for op in operators for o in op.variants]
+            casts, conversions, operators = own, (), []
+        implicit = tuple((o.params[0].type, o) for o in casts)
+        binding = dataclasses.replace(
+            binding, ctors=tuple(casts), implicit_from=implicit, conversions=conversions
+        )
+    skipped += [Skipped("member", o.cxx_signature, why) for o, why in unbound]
+    return PlannedStruct(binding, operators, members.to_structs)
+
+
+def _is_cast(overload: OverloadPlan, native: Scalar) -> bool:
+    params = overload.params
+    return len(params) == 1 and params[0].mode == "in" and value_type(params[0].type) != native
 
 
 def plan_structs(
@@ -277,7 +338,28 @@ def plan_structs(
         for target, overload, where in planned.conversions_to_structs:
             entry = (overload, where, not name.dependency)
             conversions.setdefault(target.cxx_name, []).append(entry)
-    return struct_order([_with_conversions(s, conversions, skipped) for s in structs]), operators
+    numbers = {s.cxx_name for s in structs if s.parent == "Number"}
+    structs = [_with_conversions(s, conversions, skipped) for s in structs]
+    structs = [_native_casts(s, numbers, skipped) for s in structs]
+    return struct_order(structs), operators
+
+
+def _native_casts(st: StructBinding, numbers: set[str], skipped: list[Skipped]) -> StructBinding:
+    """numba-cuda casts to its own types (``float16(x)``) from numbers only: a cast from a struct
+    whose Numba type is not a Number (config Types) could never be used."""
+    if st.native is None:
+        return st
+    keep = [
+        (source, o)
+        for source, o in st.implicit_from
+        if not isinstance(source, StructRef) or source.cxx_name in numbers
+    ]
+    dropped = [o for source, o in st.implicit_from if (source, o) not in keep]
+    reason = f"`{st.native.name}(value)` takes numbers: the argument's type is not a Number"
+    skipped += [Skipped("member", o.cxx_signature, reason) for o in dropped]
+    return dataclasses.replace(
+        st, implicit_from=tuple(keep), ctors=tuple(o for o in st.ctors if o not in dropped)
+    )
 
 
 def _with_conversions(

@@ -106,6 +106,9 @@ class StructBinding:
     # declared in a header outside the File List, used by this one's API: layout, fields and
     # constructors only (its own header's bindings bring the rest)
     dependency: bool = False
+    # numba-cuda's own type represents it (``__nv_bfloat16``: bfloat16): the module names that
+    # type; ``implicit_from`` and ``conversions`` are casts to and from it
+    native: Scalar | None = None
 
     @property
     def ref(self) -> StructRef:
@@ -242,6 +245,7 @@ class BindingPlan:
             yield None, _function_callables(fn)
         for st in self.structs:
             kind = "dependency struct" if st.dependency else "struct"  # declared elsewhere
+            kind = "native type" if st.native else kind  # numba-cuda's own type represents it
             yield _bound_row(kind, st.cxx_name, st.python_name), _struct_callables(st)
         for op in self.operators:
             yield None, _operator_callables(op)

@@ -10,9 +10,9 @@ from ..config import Config
 from .model import Operator, OperatorBinding, OperatorForm, OperatorKey, OverloadPlan, Skipped
 from .overloads import OverloadSets
 from .params import Skip, drop_const, variants
-from .refs import StructRef, TypeRef
+from .refs import Scalar, StructRef, TypeRef, value_type
 from .shims import ShimKind
-from .typemap import KnownTypes, Unmapped, map_value
+from .typemap import NATIVE_ARITHMETIC, NATIVE_TYPES, KnownTypes, Unmapped, map_value
 
 
 def _operators(form: OperatorForm, pairs: str) -> dict[str, Operator]:
@@ -67,10 +67,31 @@ def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
     return map_value(value, known).ref, drop_const(value.canonical)
 
 
+def native_operator_skip(operands: list[TypeRef], own: frozenset[str]) -> str | None:
+    """Why an operator on these operands is not bound here, or None: it is bound when an operand
+    is a struct of this module or a native scalar in ``own`` (see ``members.native_operands``)."""
+    if any(isinstance(t, StructRef) or (isinstance(t, Scalar) and t.name in own) for t in operands):
+        return None
+    scalars = {t.name for t in operands if isinstance(t, Scalar)}
+    natives = sorted(scalars & set(NATIVE_TYPES.values()))
+    if any(n in NATIVE_ARITHMETIC for n in natives):
+        return f"numba-cuda types {'/'.join(natives)} arithmetic and comparisons itself"
+    if natives:
+        return (
+            "operands are numba-cuda's own types: their C++ operators are bound only with "
+            "Use Separate Registry: True (the global registry keeps numba-cuda's meaning)"
+        )
+    return "operands are numba-cuda native types: numba-cuda's own operator applies"
+
+
 def free_operators(
-    config: Config, decls: Declarations, known: KnownTypes, skipped: list[Skipped]
+    config: Config,
+    decls: Declarations,
+    known: KnownTypes,
+    skipped: list[Skipped],
+    own: frozenset[str] = frozenset(),
 ) -> list[OperatorOverloads]:
-    """Every bound free operator."""
+    """Every bound free operator; ``own``: native scalars whose operators this module binds."""
     out: list[OperatorOverloads] = []
     for fn in decls.functions:
         if fn.operator is None:
@@ -86,10 +107,9 @@ def free_operators(
                 raise Skip(f"operator{fn.operator} has no Python equivalent")
             result = compound_result(fn, known) if op.form is OperatorForm.INPLACE else None
             planned = variants(config, fn, known, SHIM_KINDS[op.form], fn.operator, result=result)
-            if not any(isinstance(p.type, StructRef) for p in planned[0].params):
-                raise Skip(
-                    "operands are numba-cuda native types: numba-cuda's own operator applies"
-                )
+            reason = native_operator_skip([value_type(p.type) for p in planned[0].params], own)
+            if reason:
+                raise Skip(reason)
         except (Skip, Unmapped) as err:
             reason = str(err) if isinstance(err, Skip) else f"type {err} has no Numba mapping"
             skipped.append(Skipped("operator", fn.qualified_name, reason, where))

@@ -58,6 +58,15 @@ class EnumRef:
 
 
 @dataclass(frozen=True)
+class ForeignEnum:
+    """An enum declared outside the bound files (``cudaRoundMode``): passed as an integer of its
+    width; a kernel may also pass a member of a Python IntEnum of the same ``name``."""
+
+    name: str  # unqualified C++ name
+    underlying: Scalar
+
+
+@dataclass(frozen=True)
 class UniTuple:
     """A fixed-size C array field: ``count`` values of ``element``."""
 
@@ -65,12 +74,14 @@ class UniTuple:
     count: int
 
 
-TypeRef: TypeAlias = Scalar | Vector | Pointer | VoidPointer | StructRef | EnumRef | UniTuple
+TypeRef: TypeAlias = (
+    Scalar | Vector | Pointer | VoidPointer | StructRef | EnumRef | ForeignEnum | UniTuple
+)
 
 
 def value_type(ref: TypeRef) -> TypeRef:
-    """The Numba type a value of ``ref`` has: bound enums are their underlying integers."""
-    if isinstance(ref, EnumRef):
+    """The Numba type a value of ``ref`` has: enums are their underlying integers."""
+    if isinstance(ref, (EnumRef, ForeignEnum)):
         return ref.underlying
     if isinstance(ref, Pointer):
         return Pointer(value_type(ref.pointee))

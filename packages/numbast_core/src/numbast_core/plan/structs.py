@@ -9,8 +9,8 @@ from ast_canopy.model import Access, Declarations, Struct
 from ..config import Config
 from .model import FieldPlan, Skipped, StructBinding
 from .names import attribute_name, python_identifier, strip_prefix
-from .refs import StructRef, TypeRef, UniTuple, VoidPointer, structs_in
-from .typemap import BUILTINS, KnownTypes, Unmapped, map_value, vector_type
+from .refs import EnumRef, Scalar, StructRef, TypeRef, UniTuple, VoidPointer, structs_in
+from .typemap import NATIVE_TYPES, KnownTypes, Unmapped, map_value, vector_type
 
 # Structs of other headers larger than this are not bound as dependencies: values of that
 # size (curandStateMtgp32: 4 KiB of tuples) make every Numba kernel that touches them compile
@@ -23,10 +23,11 @@ class StructName:
     struct: Struct
     python_name: str
     dependency: bool = False
+    native: Scalar | None = None  # numba-cuda's own type represents it (``__half``: float16)
 
     @property
-    def ref(self) -> StructRef:
-        return StructRef(self.struct.qualified_name, self.python_name)
+    def ref(self) -> TypeRef:
+        return self.native or StructRef(self.struct.qualified_name, self.python_name)
 
 
 def struct_names(
@@ -45,8 +46,8 @@ def struct_names(
             reason = "union"
         elif st.name in config.exclude.structs or cxx in config.exclude.structs:
             reason = "excluded by config Exclude.Struct"
-        elif cxx in BUILTINS:
-            reason = f"represented by numba-cuda's native `types.{BUILTINS[cxx]}`"
+        elif dependency and cxx in NATIVE_TYPES:
+            reason = f"represented by numba-cuda's native `types.{NATIVE_TYPES[cxx]}`"
         elif st.size is None or st.size <= 0:
             reason = "incomplete type"
         elif cxx in names:
@@ -63,7 +64,8 @@ def struct_names(
         if py in taken:
             py = python_identifier("_".join((*st.namespace, py)))
         taken.add(py)
-        names[cxx] = StructName(st, py, dependency)
+        native = Scalar(NATIVE_TYPES[cxx]) if cxx in NATIVE_TYPES else None
+        names[cxx] = StructName(st, py, dependency, native)
     return names
 
 
@@ -137,3 +139,29 @@ def struct_order(structs: list[StructBinding]) -> list[StructBinding]:
     for s in structs:
         visit(s)
     return ordered
+
+
+PRIMITIVE_MODEL = "PrimitiveModel"
+
+
+def primitive_model_errors(config: Config, structs: list[StructBinding]) -> list[str]:
+    """``Data Models: X: PrimitiveModel`` needs X's layout to be one scalar (or opaque bytes of
+    that size): the Numba value is then that scalar itself."""
+    errors = []
+    for st in structs:
+        if st.model != PRIMITIVE_MODEL or st.native is not None:  # native: numba-cuda's model
+            continue
+        key = st.cxx_name if st.cxx_name in config.data_models else st.cxx_name.split("::")[-1]
+        fields = st.fields
+        one = fields[0] if len(fields) == 1 and fields[0].size == st.size else None
+        if one is not None and one.name is None:
+            one = one if st.size in (1, 2, 4, 8) else None  # opaque bytes: an integer's size
+        elif one is not None:
+            one = one if isinstance(one.type, (Scalar, EnumRef)) else None
+        if one is None:
+            layout = ", ".join(f"{f.name or '(opaque)'} at {f.offset}" for f in fields) or "none"
+            errors.append(
+                f"Data Models.{key}: PrimitiveModel needs a struct whose layout is one scalar, "
+                f"but C++ `{st.cxx_name}` ({st.size} bytes) has fields: {layout}; use StructModel"
+            )
+    return errors

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from ast_canopy.model import Type
 
-from .refs import EnumRef, Pointer, Scalar, StructRef, TypeRef, Vector, VoidPointer
+from .refs import EnumRef, ForeignEnum, Pointer, Scalar, StructRef, TypeRef, Vector, VoidPointer
 
 # Canonical C++ spelling -> scalar name in numba.cuda.types (x86-64 Linux, where char is signed
-# and long is 64 bits).
-BUILTINS: Mapping[str, str] = {
+# and long is 64 bits); NATIVE_TYPES (below) are added to it.
+_BUILTIN_SCALARS: Mapping[str, str] = {
     "bool": "boolean",
     "char": "int8",
     "signed char": "int8",
@@ -27,10 +27,16 @@ BUILTINS: Mapping[str, str] = {
     "unsigned long long": "uint64",
     "float": "float32",
     "double": "float64",
-    # numba-cuda's own types, so arrays of float16 / bfloat16 flow straight into bindings.
-    "__half": "float16",
-    "__nv_bfloat16": "bfloat16",
 }
+# C++ structs that numba-cuda's own types represent, so arrays of float16 / bfloat16 flow
+# straight into bindings.
+NATIVE_TYPES: Mapping[str, str] = {"__half": "float16", "__nv_bfloat16": "bfloat16"}
+BUILTINS: Mapping[str, str] = {**_BUILTIN_SCALARS, **NATIVE_TYPES}
+
+# numba-cuda's own scalars whose arithmetic, comparisons and casts to and from numbers numba-cuda
+# has itself: those C++ operators and conversions are not bound (a module binds the others' in
+# its own registry).
+NATIVE_ARITHMETIC: frozenset[str] = frozenset({"float16"})
 
 _INTEGER_BY_SIZE: Mapping[int, str] = {
     1: "int8",
@@ -108,7 +114,10 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
         return Mapped(known.structs[name], ty.canonical)
     if ty.kind == "ENUM" and ty.size is not None and ty.size in _INTEGER_BY_SIZE:
         # An enum declared outside the bound files: pass its value as an integer of its width.
-        return Mapped(Scalar(_INTEGER_BY_SIZE[ty.size]), name)
+        return Mapped(ForeignEnum(name.split("::")[-1], Scalar(_INTEGER_BY_SIZE[ty.size])), name)
+    if name in NATIVE_TYPES and ty.kind == "RECORD" and ty.size is None:
+        # only declared where it is used (cuda_fp16.h names __nv_bfloat16): C++ cannot pass it
+        raise Unmapped(f"`{ty.spelling}` (incomplete: its header is not included here)")
     if name in BUILTINS:
         return Mapped(Scalar(BUILTINS[name]), name)
     vector = vector_type(name)

@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
+from ..plan.refs import value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
-from .spelling import operator_key, param_expression, struct_type_name, type_expr, typedef_target
+from .spelling import (
+    foreign_enum_args,
+    operator_key,
+    param_expression,
+    struct_type_name,
+    type_expr,
+    typedef_target,
+)
 
 
 def runtime_features(plan: BindingPlan) -> frozenset[str]:
@@ -24,8 +32,9 @@ def runtime_features(plan: BindingPlan) -> frozenset[str]:
         or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
         for st in plan.structs
     )
+    foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     used = {
-        "enums": plan.enums,
+        "enums": plan.enums or foreign_enums,
         "structs": plan.structs,
         "writes": writes,
         "operators": plan.operators,
@@ -48,11 +57,34 @@ def _rows(overloads: Iterable[OverloadPlan], indent: int = 4) -> str:
     return "".join(" " * indent + _overload_row(o).lstrip() for o in overloads)
 
 
+def _native_line(st: StructBinding) -> str:
+    """The C++ name bound to numba-cuda's own type; its casts, in a separate registry."""
+    ty = type_expr(st.native)
+    line = f"{st.python_name} = {ty}  # C++ {st.cxx_name}: numba-cuda's own type\n"
+    if not (st.implicit_from or st.conversions):
+        return line
+    casts = "".join(
+        f"    ({type_expr(source)}, {_overload_row(o).strip()[:-1]}),\n"
+        for source, o in st.implicit_from
+    )
+    conversions = "".join(
+        f"    ({type_expr(target)}, {_overload_row(o).strip()[:-1]}),\n"
+        for target, o, _ in st.conversions
+    )
+    return line + (
+        f"_bind_native(_registries, _glue, {ty},\n  casts=[\n{casts}  ],\n"
+        f"  conversions=[\n{conversions}  ],\n)\n"
+    )
+
+
 def _struct_type_line(st: StructBinding) -> str:
+    if st.native is not None:
+        return ""
     fields = "".join(
         f"({f.name!r}, {type_expr(f.type)}, {f.offset}, {f.size}), " for f in st.fields
     )
     extra = f", model=_models.{st.model}" if st.model else ""
+    extra += ", dependency=True" if st.dependency else ""
     note = "# used by this API, declared elsewhere: layout, fields, constructors\n"
     return (note if st.dependency else "") + (
         f"{struct_type_name(st.ref)} = _struct_type({st.python_name!r}, {st.cxx_name!r}, "
@@ -61,6 +93,8 @@ def _struct_type_line(st: StructBinding) -> str:
 
 
 def _struct_block(st: StructBinding) -> str:
+    if st.native is not None:
+        return _native_line(st)
     doc = f"C++ {st.cxx_name}: " + "; ".join(dict.fromkeys(o.cxx_signature for o in st.ctors))
     head = f"{st.python_name} = _function(_registries, _glue, {st.python_name!r}, {doc!r}, ["
     out = [f"{head}\n{_rows(st.ctors)}])\n"]
@@ -93,7 +127,9 @@ def _function_block(fn: FunctionBinding) -> str:
     doc = "\n".join(dict.fromkeys(o.cxx_signature for o in fn.overloads))
     rows = "".join(_overload_row(o) for o in fn.overloads)
     head = f"{fn.python_name} = _function(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
-    return f"{head}\n{rows}])\n"
+    enums = [foreign_enum_args(o) for o in fn.overloads]
+    named = f", enums={enums!r}" if any(enums) else ""  # IntEnum members checked by name
+    return f"{head}\n{rows}]{named})\n"
 
 
 def _header(plan: BindingPlan) -> str:
@@ -136,18 +172,28 @@ def python(plan: BindingPlan) -> str:
             f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
         )
     out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
-    if plan.structs:  # struct types other generated modules made: looked up once
+    if any(st.native is None for st in plan.structs):  # made by other modules: looked up once
         out.append("_shared = _shared_structs()\n")
     out += [_struct_type_line(st) for st in plan.structs]
     if plan.structs:  # one Numba type per C++ struct, shared with modules of the same runtime ABI
         shared = "".join(
-            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, " for st in plan.structs
+            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, "
+            for st in plan.structs
+            if st.native is None
         )
         out.append(f"__numbast_structs__ = {{{shared}}}\n")
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
-        owned = "".join(f"{struct_type_name(st.ref)}, " for st in plan.structs)
+        # numba-cuda's own types only where this module binds operators on them
+        operands = {
+            value_type(p.type) for op in plan.operators for o in op.overloads for p in o.params
+        }
+        owned = "".join(
+            f"{type_expr(st.native) if st.native else struct_type_name(st.ref)}, "
+            for st in plan.structs
+            if st.native is None or st.native in operands
+        )
         rows = "".join(
             f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators

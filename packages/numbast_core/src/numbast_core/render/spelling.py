@@ -7,9 +7,10 @@ struct types (``_type_<handle>``).
 
 from __future__ import annotations
 
-from ..plan.model import BoundCallable, CallForm, Operator, OperatorKey, ParamPlan
+from ..plan.model import BoundCallable, CallForm, Operator, OperatorKey, OverloadPlan, ParamPlan
 from ..plan.refs import (
     EnumRef,
+    ForeignEnum,
     Pointer,
     Scalar,
     StructRef,
@@ -39,7 +40,7 @@ def type_expr(ref: TypeRef | None) -> str:
         return "types.voidptr"
     if isinstance(ref, StructRef):
         return struct_type_name(ref)
-    if isinstance(ref, EnumRef):  # passed as its underlying integer
+    if isinstance(ref, (EnumRef, ForeignEnum)):  # passed as its underlying integer
         return type_expr(ref.underlying)
     if isinstance(ref, UniTuple):
         return f"types.UniTuple({type_expr(ref.element)}, {ref.count})"
@@ -109,3 +110,9 @@ def python_expression(call: BoundCallable, fn: str, args: list[str]) -> str:
             return f"{op.symbol}{args[0]}"
         return f"{args[0]} {op.symbol} {args[1]}"
     return f"{fn}({', '.join(args)})"
+
+
+def foreign_enum_args(overload: OverloadPlan) -> tuple[tuple[int, str], ...]:
+    """(argument position, enum name) of each enum of another header a call passes."""
+    passed = [p for p in overload.params if p.mode != "out"]
+    return tuple((i, p.type.name) for i, p in enumerate(passed) if isinstance(p.type, ForeignEnum))

@@ -262,15 +262,19 @@ def _stub(name, doc):
     return stub
 
 
-def _function(registries, glue, name, doc, rows):
-    """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative)."""
+def _function(registries, glue, name, doc, rows, enums=None):
+    """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
+    ``enums``: per row, the (position, name) of its enums of other headers."""
     key = _stub(name, doc)
     if _SIMULATOR:
         return key
     cases = [_case(row) for row in rows]
     for row, case in zip(rows, cases):
         registries.target.lower(key, *case.args)(_lowering(glue, row))
-    template = type(f"_Typing_{name}", (_ConcreteTemplate,), {"key": key, "cases": cases})
+    attrs = {"key": key, "cases": cases}
+    if enums:
+        attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
+    template = type(f"_Typing_{name}", (_ConcreteTemplate,), attrs)
     key._numba_type = types.Function(template)
     registries.typing.register_global(key, key._numba_type)
     return key

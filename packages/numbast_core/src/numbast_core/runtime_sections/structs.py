@@ -26,21 +26,28 @@ def _shared_structs():
     return found
 
 
-def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=None):
+def _struct_type(
+    name, cxx_name, size, fields, shared, parent=types.Type, model=None, dependency=False
+):
     """Numba type of a struct; ``fields``: (name or None for opaque bytes, type, offset, size).
 
     A C++ struct has one Numba type per process: when another generated module already made
     one with the same layout (``__half2`` bound by cuda_fp16, used by cuda_fp8), it is reused;
-    ``shared`` is what ``_shared_structs()`` found when this module's import began.
+    ``shared`` is what ``_shared_structs()`` found when this module's import began. A struct of
+    this module's own headers reuses only a type of the same base class and data model (its
+    config's); a ``dependency`` (declared elsewhere) takes the type its own module made.
     """
     layout = (size, tuple((f, str(t), offset, nbytes) for f, t, offset, nbytes in fields))
+    kind = (parent.__name__, model and model.__name__)
     for ty in shared.get(cxx_name, ()):
-        if getattr(ty, "_layout", None) == layout:
+        same_kind = getattr(ty, "_kind", None) == kind
+        if getattr(ty, "_layout", None) == layout and (dependency or same_kind):
             return ty
     cls = type(f"{name}Type", (_StructTypeMixin, parent), {})
     ty = cls(name=name)
     ty._implicit_from, ty._implicit_to, ty._writers, ty.cxx_name = {}, {}, {}, cxx_name
     ty._layout, ty._fields = layout, {f: t for f, t, _, _ in fields if f is not None}
+    ty._kind = kind
     members, end = [], 0
     for field, field_type, offset, nbytes in fields:
         if offset > end:
@@ -52,9 +59,20 @@ def _struct_type(name, cxx_name, size, fields, shared, parent=types.Type, model=
     if size > end:
         members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
 
-    class Model(model or _models.StructModel):
-        def __init__(self, dmm, fe_type):
-            super().__init__(dmm, fe_type, members)
+    if model is not None and issubclass(model, _models.PrimitiveModel):
+        # one scalar (or opaque bytes of that size): the value itself, e.g. an i8 for fp8
+        scalar = fields[0][1] if len(fields) == 1 and fields[0][3] == size else None
+
+        class Model(model):
+            def __init__(self, dmm, fe_type):
+                be_type = dmm.lookup(scalar).get_value_type() if scalar else None
+                super().__init__(dmm, fe_type, be_type or _ir.IntType(8 * size))
+
+    else:
+
+        class Model(model or _models.StructModel):
+            def __init__(self, dmm, fe_type):
+                super().__init__(dmm, fe_type, members)
 
     _register_model(cls)(Model)
     return ty
@@ -119,6 +137,8 @@ def _bind_struct(
 
 def _field_getter(field):
     def get(context, builder, ty, value):
+        if isinstance(context.data_model_manager[ty], _models.PrimitiveModel):
+            return value  # the struct's one scalar is the value itself
         helper = context.make_helper(builder, ty, value=value)
         # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
         return helper[context.data_model_manager[ty].get_field_position(field)]
@@ -135,3 +155,12 @@ def _cast_lowering(glue, row):
         return _call(context, builder, glue, row, [value], [fromty])[0]
 
     return cast
+
+
+def _bind_native(registries, glue, ty, casts=(), conversions=()):
+    """Casts to and from numba-cuda's own type ``ty`` (one-argument constructors, conversion
+    operators): ``bfloat16(3.14)`` in a kernel is numba-cuda's cast, lowered by these."""
+    for source, row in casts if not _SIMULATOR else ():
+        registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
+    for target, row in conversions if not _SIMULATOR else ():
+        registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))

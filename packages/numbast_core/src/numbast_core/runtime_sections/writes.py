@@ -26,6 +26,8 @@ def _bind_writes(registries, glue, ty, setitem):
 
 def _field_setter(field):
     def set_field(context, builder, sig, args):
+        if isinstance(context.data_model_manager[sig.args[0]], _models.PrimitiveModel):
+            return args[1]  # the struct's one scalar is the value itself
         helper = context.make_helper(builder, sig.args[0], value=args[0])
         position = context.data_model_manager[sig.args[0]].get_field_position(field)
         helper[position] = args[1]  # by position: see _field_getter
