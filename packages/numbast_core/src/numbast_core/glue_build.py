@@ -11,10 +11,13 @@ with the LTO-IR it is given (the whole glue of a 2,781-shim API took 1.3-1.5 s p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 CHUNK_SIZE = 64  # shims per chunk (see bench/RESULTS.md for the measurements behind it)
 
@@ -74,7 +77,7 @@ def _ltoir(source: str, arch: str, dirs: tuple[str, ...], headers) -> bytes | st
     from cuda.bindings import nvrtc
 
     names = [n.encode() for n, _ in headers]
-    texts = [t.encode() for _, t in headers]
+    texts = [t if isinstance(t, bytes) else t.encode() for _, t in headers]
     _, program = nvrtc.nvrtcCreateProgram(source.encode(), b"glue.cu", len(names), texts, names)
     try:
         options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
@@ -128,10 +131,27 @@ def _links_together(parts: list[bytes], arch: str) -> bool:
         nvjitlink.destroy(handle)
 
 
+def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
+    """The files under the module's own include dirs as in-memory headers: NVRTC records the
+    path of each header it reads from disk in the LTO-IR, and in-memory headers are named by
+    their include name only, so the LTO-IR does not depend on the folder generated into."""
+    found: dict[str, bytes] = {}
+    for directory in dirs:
+        for parent, subdirs, files in os.walk(directory):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(files):
+                path = os.path.join(parent, name)
+                include = Path(os.path.relpath(path, directory)).as_posix()
+                if len(found) < limit and os.path.getsize(path) < 4 << 20:
+                    found.setdefault(include, Path(path).read_bytes())
+    return tuple(found.items())
+
+
 def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
     """({arch: ArchGlue}, chunk size used). Raises ``NvrtcUnavailable``."""
     nvrtc_version()
     dirs = (*cuda_dirs, *glue.include_dirs)
+    glue = dataclasses.replace(glue, headers=(*glue.headers, *_in_memory(glue.include_dirs)))
     chunks = glue.chunks()
     jobs = [(arch, names) for arch in archs for names in chunks]
     with ThreadPoolExecutor() as pool:  # NVRTC compiles outside the GIL
@@ -140,7 +160,7 @@ def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, .
     if len(chunks) > 1 and archs:
         parts = [code for code, _ in per_arch[archs[0]] if code]
         if not _links_together(parts, archs[0]):
-            whole = GlueSource(**{**glue.__dict__, "chunk_size": 0})
+            whole = dataclasses.replace(glue, chunk_size=0)
             return precompile(whole, archs, cuda_dirs)
     out = {
         arch: ArchGlue(

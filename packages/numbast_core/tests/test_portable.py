@@ -1,0 +1,269 @@
+"""Portable modules: no machine paths, moved with their headers, one module for several GPU
+archs with precompiled glue, the NVRTC fallback's disk cache, the unlisted-arch message."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import _codegen_helpers as helpers
+import numbast_core
+import pytest
+
+HEADER = """#pragma once
+__device__ inline int pt_add(int a, int b) { return a + b; }
+#if __CUDA_ARCH__ >= 900
+__device__ inline int pt_hopper(int a) { return a * 9; }
+#endif
+"""
+ARCHS = ("sm_80", "sm_90", "sm_100")
+
+
+def _project(root: Path, archs=ARCHS) -> Path:
+    """root/include/pt_geo.cuh, root/pt.yml; the module goes to root/out."""
+    (root / "include").mkdir(parents=True, exist_ok=True)
+    (root / "include" / "pt_geo.cuh").write_text(HEADER)
+    config = root / "pt.yml"
+    config.write_text(
+        f"Entry Point: include/pt_geo.cuh\nFile List: [include/pt_geo.cuh]\n"
+        f"GPU Arch: [{', '.join(archs)}]\nOutput Name: pt_geo.py\n"
+    )
+    return config
+
+
+def _generate(root: Path, archs=ARCHS, **kwargs):
+    config = numbast_core.load_config(_project(root, archs))
+    return numbast_core.generate(config, root / "out", **kwargs)
+
+
+def _run(code: str, env_extra: dict, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, **env_extra}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def three_arch(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("three"))
+
+
+def _int_args(n):
+    from numba.cuda import types
+
+    return (types.CPointer(types.int32), *([types.int32] * n))
+
+
+def _no_nvrtc(module, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("NVRTC made unavailable by the test")
+
+    monkeypatch.setattr(module, "_nvrtc_ltoir", unavailable)
+
+
+# ---- relocatable ----------------------------------------------------------------------------
+
+
+def test_same_config_in_two_folders_and_hash_seeds_gives_identical_files(tmp_path):
+    code = """
+        import sys, numbast_core
+        config = numbast_core.load_config(sys.argv[1] + "/pt.yml")
+        numbast_core.generate(config, sys.argv[1] + "/out")
+    """
+    outputs = []
+    for name, seed in (("first", "1"), ("second", "2")):
+        root = tmp_path / name / "deeper" if name == "second" else tmp_path / name
+        _project(root)
+        done = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code), str(root)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        files = sorted((root / "out").iterdir())
+        outputs.append({f.name: f.read_bytes() for f in files})
+    assert outputs[0] == outputs[1]
+    assert sorted(outputs[0]) == sorted([f"pt_geo.{a}.ltoir" for a in ARCHS] + ["pt_geo.py"])
+    text = outputs[0]["pt_geo.py"].decode()
+    assert str(tmp_path) not in text and "/include/pt_geo.cuh" not in text
+    assert "#include <pt_geo.cuh>" in text and "include_dirs=('../include',)" in text
+
+
+def test_moved_module_with_its_headers_compiles_with_nvrtc_from_its_new_folder(tmp_path):
+    from numba.cuda import types
+
+    result = _generate(tmp_path / "here", archs=("sm_90",), precompile=False)
+    moved = tmp_path / "elsewhere" / "pkg"
+    shutil.copytree(tmp_path / "here" / "include", moved / "include")
+    shutil.copytree(tmp_path / "here" / "out", moved / "out")
+    shutil.rmtree(tmp_path / "here")  # the generation folder is gone
+    assert not list((moved / "out").glob("*.ltoir"))
+    module = helpers.import_module(moved / "out" / result.path.name)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+    assert ("sm_90", 0) in module._glue._compiled
+    assert module._glue._dirs()[-1] == str(moved / "include")
+    assert types.int32 in module.pt_add._numba_type.templates[0].cases[0].args
+
+
+def test_module_installed_as_a_package_member_finds_its_precompiled_glue(tmp_path, monkeypatch):
+    result = _generate(tmp_path / "gen", archs=("sm_90",))
+    package = tmp_path / "site" / "ptpkg"
+    shutil.copytree(tmp_path / "gen" / "out", package)
+    (package / "__init__.py").write_text("")
+    shutil.rmtree(tmp_path / "gen")  # no headers at all: the sidecar serves
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    import importlib
+
+    module = importlib.import_module(f"ptpkg.{result.path.stem}")
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+
+
+# ---- several archs, precompiled ---------------------------------------------------------------
+
+
+def test_one_module_links_kernels_for_every_listed_arch_without_nvrtc(three_arch, monkeypatch):
+    module = helpers.import_module(three_arch.path)
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    for cc in ((8, 0), (9, 0), (10, 0)):
+        cres = helpers.compile_and_link(kernel, _int_args(2), cc=cc)
+        assert cres.library.get_cubin(cc=cc)
+    assert sorted(module._glue._compiled) == [("sm_100", 0), ("sm_80", 0), ("sm_90", 0)]
+
+
+def test_a_declaration_of_some_archs_types_only_for_those(three_arch, monkeypatch):
+    module = helpers.import_module(three_arch.path)
+    _no_nvrtc(module, monkeypatch)
+    assert dict(module._glue.only) == {
+        next(s for s in module._glue.shims if "pt_hopper" in s): ("sm_90", "sm_100")
+    }
+
+    def kernel(out, a):
+        out[0] = module.pt_hopper(a)
+
+    for cc in ((9, 0), (10, 0)):
+        helpers.compile_and_link(kernel, _int_args(1), cc=cc)
+    with pytest.raises(Exception, match=r"declared for sm_90, sm_100 only.*compiled for sm_80"):
+        helpers.compile_and_link(kernel, _int_args(1), cc=(8, 0))
+
+
+def test_unlisted_arch_without_nvrtc_says_to_regenerate(three_arch, monkeypatch):
+    module = helpers.import_module(three_arch.path)
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    with pytest.raises(Exception, match="regenerate it with GPU Arch including sm_75"):
+        helpers.compile_and_link(kernel, _int_args(2), cc=(7, 5))
+
+
+def test_unlisted_arch_compiles_with_nvrtc_when_the_header_allows(three_arch, tmp_path):
+    module = helpers.import_module(three_arch.path)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    os.environ["NUMBAST_CACHE_DIR"] = str(tmp_path / "cache")
+    try:
+        helpers.compile_and_link(kernel, _int_args(2), cc=(7, 5))
+    finally:
+        del os.environ["NUMBAST_CACHE_DIR"]
+    assert ("sm_75", 0) in module._glue._compiled
+
+
+def test_a_tampered_sidecar_is_not_used(tmp_path, monkeypatch):
+    result = _generate(tmp_path, archs=("sm_90",))
+    sidecar = result.path.with_name(f"{result.path.stem}.sm_90.ltoir")
+    sidecar.write_bytes(sidecar.read_bytes() + b"x")
+    module = helpers.import_module(result.path)
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    with pytest.warns(UserWarning, match="does not match this module"):
+        with pytest.raises(Exception, match="NVRTC made unavailable"):
+            helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+
+
+# ---- NVRTC fallback: disk cache; import-time checks ---------------------------------------------
+
+
+def test_the_disk_cache_is_hit_by_a_second_process(tmp_path):
+    result = _generate(tmp_path, archs=("sm_90",), precompile=False)
+    code = """
+        import sys
+        sys.path.insert(0, {tests!r})
+        import _codegen_helpers as helpers
+        from numba.cuda import types
+        module = helpers.import_module({path!r})
+        if sys.argv[1] == "second":
+            def unavailable(*args, **kwargs):
+                raise RuntimeError("NVRTC made unavailable")
+            module._nvrtc_ltoir = unavailable
+
+        def kernel(out, a, b):
+            out[0] = module.pt_add(a, b)
+
+        helpers.compile_and_link(kernel, (types.CPointer(types.int32), types.int32, types.int32))
+        print("linked")
+    """.format(tests=str(Path(__file__).parent), path=str(result.path))
+    env = {"NUMBAST_CACHE_DIR": str(tmp_path / "cache")}
+    for which in ("first", "second"):
+        done = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code), which],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, **env},
+            check=False,
+        )
+        assert done.returncode == 0 and "linked" in done.stdout, (which, done.stderr[-3000:])
+    cached = list((tmp_path / "cache").glob("*.ltoir"))
+    assert len(cached) == 1 and not list((tmp_path / "cache").glob(".tmp-*"))
+
+
+def test_a_header_changed_since_generation_warns_at_import(tmp_path):
+    result = _generate(tmp_path, archs=("sm_90",))
+    (tmp_path / "include" / "pt_geo.cuh").write_text(HEADER + "// edited\n")
+    with pytest.warns(UserWarning, match=r"\.\./include/pt_geo\.cuh changed since this module"):
+        helpers.import_module(result.path)
+
+
+def test_import_leaves_the_garbage_collector_as_it_found_it(three_arch):
+    import gc
+
+    helpers.import_module(three_arch.path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        helpers.import_module(three_arch.path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
