@@ -270,3 +270,18 @@ def test_import_leaves_the_garbage_collector_as_it_found_it(three_arch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_cuda_headers_newer_than_nvrtc_warn_at_the_first_kernel(three_arch, tmp_path, monkeypatch):
+    (tmp_path / "cuda.h").write_text("#define CUDA_VERSION 99010\n")
+    module = helpers.import_module(three_arch.path)
+    monkeypatch.setattr(module, "_cuda_include_dirs", lambda: [str(tmp_path)])
+    message = module._toolchain_warning()
+    assert message.startswith("the CUDA 99.1 headers are newer than NVRTC ")
+    monkeypatch.setattr(module, "_nvrtc_ltoir", lambda *a: (_ for _ in ()).throw(RuntimeError()))
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    with pytest.warns(UserWarning, match="CUDA 99.1 headers are newer than NVRTC"):
+        helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))

@@ -57,6 +57,25 @@ def _cuda_include_dirs():
     ]
 
 
+def _toolchain_warning():
+    """A message when the CUDA headers NVRTC reads are newer than NVRTC or nvJitLink."""
+    try:
+        from cuda.bindings import nvjitlink, nvrtc
+
+        with open(_os.path.join(_cuda_include_dirs()[0], "cuda.h"), errors="replace") as f:
+            found = _re.search(r"#define\s+CUDA_VERSION\s+(\d+)", f.read())
+        headers = divmod(int(found.group(1)), 1000) if found else None
+        headers = headers and (headers[0], headers[1] // 10)
+        tools = {"NVRTC": tuple(nvrtc.nvrtcVersion()[1:]), "nvJitLink": tuple(nvjitlink.version())}
+    except Exception:  # no CUDA here: the first kernel says what is missing
+        return None
+    older = [f"{name} {v[0]}.{v[1]}" for name, v in tools.items() if headers and v < headers]
+    if older:
+        newer = f"the CUDA {headers[0]}.{headers[1]} headers are newer than {' and '.join(older)}"
+        return newer + ": kernels may fail to compile or link; install a matching CUDA"
+    return None
+
+
 def _compiling_arch(default):
     """The arch of the kernel being compiled (numba-cuda's compile flags), else ``default``."""
     cc = getattr(_targetconfig.ConfigStack.top_or_none(), "compute_capability", None)
@@ -238,6 +257,10 @@ class _Glue:
             )
         key = (arch, self._chunk_of[shim])
         with self._lock:
+            if not self._compiled:  # the first kernel: NVRTC and nvJitLink are loaded by now
+                toolchain = _toolchain_warning()
+                if toolchain:
+                    _warnings.warn(f"{__name__}: {toolchain}", stacklevel=2)
             if key not in self._compiled:
                 code, failed = self._build(*key)
                 callbacks = {"setup_callback": self.setup, "teardown_callback": self.teardown}
