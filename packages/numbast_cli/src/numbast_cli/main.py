@@ -64,6 +64,7 @@ def run_generate(
     bypass_parse_error: bool = False,
     check: bool = False,
     arch: str | None = None,
+    precompile: bool = True,
 ) -> int:
     """The pipeline with per-stage status lines and a summary; returns the exit code."""
     from numbast_core import generate
@@ -79,6 +80,7 @@ def run_generate(
         output_dir,
         format=fmt,
         bypass_parse_error=bypass_parse_error,
+        precompile=precompile,
         on_stage=lambda stage, seconds: console.info(stage_line(stage, seconds, console.style)),
     )
     binding_plan = result.plan
@@ -202,7 +204,13 @@ def cli() -> None:
 @click.option(
     "--check",
     is_flag=True,
-    help="Compile and link every bound callable for the arch on the CPU; exit 1 on failures.",
+    help="Compile and link every bound callable for each GPU Arch on the CPU; exit 1 on failures.",
+)
+@click.option(
+    "--precompile/--no-precompile",
+    default=True,
+    show_default=True,
+    help="Precompile the C++ glue to LTO-IR for each GPU Arch (<module>.<arch>.ltoir files).",
 )
 @_arch_option
 @_output_options
@@ -212,6 +220,7 @@ def generate(
     fmt: bool,
     bypass_parse_error: bool,
     check: bool,
+    precompile: bool,
     arch: str | None,
     quiet: bool,
     verbose: bool,
@@ -228,6 +237,7 @@ def generate(
             bypass_parse_error=bypass_parse_error,
             check=check,
             arch=arch,
+            precompile=precompile,
         )
     sys.exit(code)
 
