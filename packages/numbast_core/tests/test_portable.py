@@ -285,3 +285,45 @@ def test_cuda_headers_newer_than_nvrtc_warn_at_the_first_kernel(three_arch, tmp_
 
     with pytest.warns(UserWarning, match="CUDA 99.1 headers are newer than NVRTC"):
         helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+
+
+# ---- chunks ---------------------------------------------------------------------------------
+
+
+def test_a_large_glue_is_split_and_a_kernel_links_only_the_chunk_it_calls(tmp_path, monkeypatch):
+    from numbast_core import glue_build
+
+    monkeypatch.setattr(glue_build, "SPLIT_ABOVE", 1)  # as if the header had > 512 shims
+    monkeypatch.setattr(glue_build, "CHUNK_SIZE", 1)
+    result = _generate(tmp_path, archs=("sm_90",))
+    assert "chunk_size=1," in result.path.read_text()
+    module = helpers.import_module(result.path)
+    _no_nvrtc(module, monkeypatch)
+    glue = module._glue
+    assert len(glue.chunks) == 2 and len(glue.precompiled["sm_90"][2]) == 2
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+    add = next(s for s in glue.shims if "pt_add" in s)
+    assert list(glue._compiled) == [("sm_90", glue._chunk_of[add])]
+
+
+def test_a_header_with_non_inline_definitions_is_not_split(tmp_path, monkeypatch):
+    from numbast_core import glue_build
+
+    monkeypatch.setattr(glue_build, "SPLIT_ABOVE", 1)
+    monkeypatch.setattr(glue_build, "CHUNK_SIZE", 1)
+    _project(tmp_path, ("sm_90",))
+    header = tmp_path / "include" / "pt_geo.cuh"  # every chunk would define pt_add: one chunk
+    header.write_text(HEADER.replace("__device__ inline int pt_add", "__device__ int pt_add"))
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "pt.yml"), tmp_path / "o")
+    assert "chunk_size=0," in result.path.read_text()
+    module = helpers.import_module(result.path)
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a):
+        out[0] = module.pt_add(a, a) + module.pt_hopper(a)
+
+    helpers.compile_and_link(kernel, _int_args(1), cc=(9, 0))

@@ -134,14 +134,15 @@ def _plan(config: Config, parses: dict[str, Declarations], out: Path):
 def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path, precompile: bool):
     """Precompile the glue per arch: ({sidecar path: bytes}, ModuleGlue, warnings)."""
     callbacks = binding_plan.setup_callback or binding_plan.teardown_callback
+    shims = tuple((o.shim, render.glue(o)) for o in render.all_overloads(binding_plan))
     source = glue_build.GlueSource(
         render.prelude(binding_plan),
-        tuple((o.shim, render.glue(o)) for o in render.all_overloads(binding_plan)),
+        shims,
         "",
         where.absolute_dirs,
         tuple(stdcompat.nvrtc_headers().items()),
         tuple(only.items()),
-        0 if callbacks else glue_build.CHUNK_SIZE,
+        0 if callbacks else glue_build.chunk_size_for(len(shims)),  # (callbacks: run once)
     )
     source = dataclasses.replace(
         source, suffix=glue_build.suffix_of(source, binding_plan.output_name)
