@@ -327,3 +327,10 @@ def test_a_header_with_non_inline_definitions_is_not_split(tmp_path, monkeypatch
         out[0] = module.pt_add(a, a) + module.pt_hopper(a)
 
     helpers.compile_and_link(kernel, _int_args(1), cc=(9, 0))
+
+
+def test_a_second_import_of_a_module_gets_its_own_symbols_and_compiles_with_nvrtc(three_arch):
+    first = helpers.import_module(three_arch.path)
+    second = helpers.import_module(three_arch.path)
+    assert first._glue.precompiled and not second._glue.precompiled
+    assert second._glue.suffix.startswith(first._glue.suffix + "_")

@@ -146,8 +146,16 @@ class _Glue:
         self._chunk_of = {name: i for i, chunk in enumerate(self.chunks) for name in chunk}
         self._lock, self._compiled, self._sidecars = _threading.Lock(), {}, {}
         # symbols unique to this glue: kernels may link the glue of several modules that bind
-        # the same C++ entity (they share its struct types)
+        # the same C++ entity (they share its struct types). The suffix is fixed at generation
+        # (the precompiled LTO-IR defines it); a second import of this module gets its own,
+        # and compiles its glue with NVRTC.
         self.suffix = suffix or f"_{id(self):x}"
+        if suffix and any(
+            getattr(vars(m).get("_glue"), "suffix", None) == suffix
+            for m in list(_sys.modules.values())
+            if isinstance(m, type(_sys))
+        ):
+            self.suffix, self.precompiled = f"{suffix}_{id(self):x}", {}
         self.changed = [p for p, digest in self.sources.items() if self._changed(p, digest)]
         if self.changed:
             _warnings.warn(
