@@ -53,6 +53,16 @@ def _run(code: str, env_extra: dict, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture(autouse=True)
+def _forget_imports():
+    """Each test imports modules afresh: a module already imported in the process makes a
+    second import of it use its own symbols and NVRTC (tested below)."""
+    before = set(sys.modules)
+    yield
+    for name in [n for n in sys.modules if n not in before and n.startswith(("_nbt_", "ptpkg"))]:
+        del sys.modules[name]
+
+
 @pytest.fixture(scope="module")
 def three_arch(tmp_path_factory):
     return _generate(tmp_path_factory.mktemp("three"))
