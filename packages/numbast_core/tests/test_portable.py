@@ -344,3 +344,17 @@ def test_a_second_import_of_a_module_gets_its_own_symbols_and_compiles_with_nvrt
     second = helpers.import_module(three_arch.path)
     assert first._glue.precompiled and not second._glue.precompiled
     assert second._glue.suffix.startswith(first._glue.suffix + "_")
+
+
+def test_the_disk_cache_key_follows_the_header_contents(tmp_path, monkeypatch):
+    result = _generate(tmp_path, archs=("sm_90",), precompile=False)
+    monkeypatch.setenv("NUMBAST_CACHE_DIR", str(tmp_path / "cache"))
+    glue = helpers.import_module(result.path)._glue
+    names = glue.chunks[0]
+    glue._nvrtc("sm_90", names)
+    glue._nvrtc("sm_90", names)  # a hit: no new file
+    assert len(list((tmp_path / "cache").glob("*.ltoir"))) == 1
+    header = tmp_path / "include" / "pt_geo.cuh"
+    header.write_text(HEADER.replace("a + b", "a + b + 1"))
+    glue._nvrtc("sm_90", names)
+    assert len(list((tmp_path / "cache").glob("*.ltoir"))) == 2

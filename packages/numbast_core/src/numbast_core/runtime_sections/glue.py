@@ -141,8 +141,9 @@ class _Glue:
         self.only, self.precompiled = dict(only or {}), dict(precompiled or {})
         self.nvrtc, self.sources, self.headers = nvrtc, dict(sources or {}), dict(headers or {})
         names = sorted(self.shims)
-        size = len(names) if setup or teardown or not chunk_size else chunk_size  # (callbacks:
-        self.chunks = [names[i : i + size] for i in range(0, len(names), size or 1)]  # once)
+        # one chunk when there are callbacks: every chunk's LTO-IR object would run them
+        size = chunk_size if chunk_size and not (setup or teardown) else len(names)
+        self.chunks = [names[i : i + size] for i in range(0, len(names), size or 1)]
         self._chunk_of = {name: i for i, chunk in enumerate(self.chunks) for name in chunk}
         self._lock, self._compiled, self._sidecars = _threading.Lock(), {}, {}
         # symbols unique to this glue: kernels may link the glue of several modules that bind
@@ -163,6 +164,9 @@ class _Glue:
                 "regenerate it from its config (named at the top of the module)",
                 stacklevel=2,
             )
+
+    def _current_sources(self):
+        return [(p, _sha256(_os.path.join(self.origin or "", p))) for p in sorted(self.sources)]
 
     def _changed(self, path, digest):
         found = _sha256(_os.path.join(self.origin or "", path))
@@ -192,7 +196,7 @@ class _Glue:
 
         dirs = self._dirs()
         key = _json.dumps([_ABI, self._source(names)[0], arch, nvrtc.nvrtcVersion()[1:], dirs,
-                           sorted(self.headers.items()), self.sources, self.changed])  # fmt: skip
+                           sorted(self.headers.items()), self._current_sources()])  # fmt: skip
         key = _hashlib.sha256(key.encode()).hexdigest()
         cached = _cache_get(key)
         if cached is not None:
