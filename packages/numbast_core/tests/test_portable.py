@@ -358,3 +358,24 @@ def test_the_disk_cache_key_follows_the_header_contents(tmp_path, monkeypatch):
     header.write_text(HEADER.replace("a + b", "a + b + 1"))
     glue._nvrtc("sm_90", names)
     assert len(list((tmp_path / "cache").glob("*.ltoir"))) == 2
+
+
+def test_headers_including_files_relative_to_themselves_are_precompiled_from_disk(
+    tmp_path, monkeypatch
+):
+    _project(tmp_path, ("sm_90",))
+    detail = tmp_path / "include" / "detail"
+    detail.mkdir()
+    (detail / "impl.h").write_text('#pragma once\n#include "helper.h"\n')  # next to impl.h
+    (detail / "helper.h").write_text("#define PT_OFFSET 3\n")
+    header = tmp_path / "include" / "pt_geo.cuh"
+    header.write_text('#include "detail/impl.h"\n' + HEADER.replace("a + b", "a + b + PT_OFFSET"))
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "pt.yml"), tmp_path / "o")
+    module = helpers.import_module(result.path)
+    assert not module._glue.precompiled["sm_90"][3]  # no shim failed to compile
+    _no_nvrtc(module, monkeypatch)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))

@@ -126,8 +126,9 @@ def _chunk(glue: GlueSource, arch: str, names: list[str], dirs) -> tuple[bytes, 
 
 
 def _links_together(parts: list[bytes], arch: str) -> bool:
-    """Whether nvJitLink links every chunk into one program (no symbol defined twice: a header
-    with a non-inline definition cannot be split)."""
+    """Whether nvJitLink links every chunk into one program without a symbol defined twice (a
+    header with a non-inline definition cannot be split). Unresolved symbols (a library linked
+    later, e.g. NVSHMEM's device library) do not count."""
     try:
         from cuda.bindings import nvjitlink
 
@@ -139,8 +140,10 @@ def _links_together(parts: list[bytes], arch: str) -> bool:
             nvjitlink.add_data(handle, nvjitlink.InputType.LTOIR, part, len(part), f"c{i}")
         nvjitlink.complete(handle)
         return True
-    except Exception:  # nvJitLinkError: the log says which symbol
-        return False
+    except Exception:  # nvJitLinkError: the log says why
+        log = bytearray(nvjitlink.get_error_log_size(handle))
+        nvjitlink.get_error_log(handle, log)
+        return b"multipl" not in bytes(log).lower()  # "symbol multiply defined"
     finally:
         nvjitlink.destroy(handle)
 
@@ -164,8 +167,19 @@ def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, byt
 def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
     """({arch: ArchGlue}, chunk size used). Raises ``NvrtcUnavailable``."""
     nvrtc_version()
-    headers = (*glue.headers, *_in_memory(glue.include_dirs))
-    return _compile_all(dataclasses.replace(glue, headers=headers), archs, cuda_dirs)
+    in_memory = dataclasses.replace(glue, headers=(*glue.headers, *_in_memory(glue.include_dirs)))
+    if glue.include_dirs and archs and not _same_from_memory(glue, in_memory, archs[0], cuda_dirs):
+        # a header includes a file by a path relative to itself, which NVRTC resolves on disk
+        # only: compile from disk (the LTO-IR then names the folders it was made in)
+        return _compile_all(glue, archs, cuda_dirs)
+    return _compile_all(in_memory, archs, cuda_dirs)
+
+
+def _same_from_memory(glue: GlueSource, in_memory: GlueSource, arch: str, cuda_dirs) -> bool:
+    """Whether the headers compile from memory when they compile from disk."""
+    dirs = (*cuda_dirs, *glue.include_dirs)
+    from_disk = isinstance(_ltoir(glue.prelude, arch, dirs, glue.headers), bytes)
+    return not from_disk or isinstance(_ltoir(glue.prelude, arch, dirs, in_memory.headers), bytes)
 
 
 def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
