@@ -1,8 +1,9 @@
-"""python -m bench [--cpu] [--gpu] [--dry-run] [--runs N] [--reps N] [--out bench/RESULTS.md]
+"""python -m bench [--cpu] [--gpu] [--portable] [--dry-run] [--runs N] [--reps N] [--out FILE]
 
-No flag: the CPU part, and the GPU part when a GPU is present. ``--gpu --dry-run`` compiles every
-GPU kernel for sm_90 on the CPU without launching anything. Each part rewrites only its own
-section of the results file (between ``<!-- bench:NAME -->`` markers); the tables are printed last.
+No flag: the CPU and portable parts, and the GPU part when a GPU is present. ``--gpu
+--dry-run`` compiles every GPU kernel for sm_90 on the CPU without launching anything. Each part
+rewrites only its own section of the results file (between ``<!-- bench:NAME -->`` markers); the
+tables are printed last.
 """
 
 from __future__ import annotations
@@ -247,13 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu", action="store_true", help="CPU benchmarks")
     parser.add_argument("--gpu", action="store_true", help="GPU kernel benchmarks")
+    parser.add_argument("--portable", action="store_true", help="multi-arch, first kernel, import")
     parser.add_argument("--dry-run", action="store_true", help="with --gpu: compile only, on CPU")
     parser.add_argument("--runs", type=int, default=5, help="CPU runs per measurement (≥ 5)")
     parser.add_argument("--reps", type=int, default=50, help="GPU timed launches (≥ 50)")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
-    if not (args.cpu or args.gpu):
-        args.cpu = True
+    if not (args.cpu or args.gpu or args.portable):
+        args.cpu = args.portable = True
         args.gpu = _gpu_present()
     out, printed = Path(args.out), []
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
@@ -263,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 
         lines = cpu_section(cpu.run(args.runs, log=log))
         write_section(out, "cpu", lines)
+        printed += lines
+    if args.portable:
+        from bench import portable
+
+        log("portable modules: generation, first kernel, import ...")
+        lines = portable.run(args.runs)
+        write_section(out, "portable", lines)
         printed += lines
     if args.gpu and args.dry_run:
         from bench import gpu

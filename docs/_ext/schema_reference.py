@@ -90,6 +90,8 @@ def constraints(node: dict, root: dict, prefix: str = "") -> list[str]:
         out.append(f"{prefix}at least {node['minItems']} item(s)")
     if "maxItems" in node:
         out.append(f"{prefix}at most {node['maxItems']} item(s)")
+    if node.get("uniqueItems"):
+        out.append(f"{prefix}no item twice")
     if node.get("additionalProperties") is False and "properties" in node:
         names = ", ".join(literal(k) for k in node["properties"])
         out.append(f"{prefix}no keys other than {names}")

@@ -52,7 +52,7 @@ def test_reference_states_required_defaults_and_examples(reference):
 def test_reference_shows_constraints(reference):
     assert "``^sm_[0-9]+a?$``" in reference
     assert "one of ``in``, ``inout_ptr``, ``out_ptr``, ``out_return``" in reference
-    assert "at most 1 item(s)" in reference
+    assert "at least 1 item(s)" in reference and "no item twice" in reference
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(EXAMPLES)))

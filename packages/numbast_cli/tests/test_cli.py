@@ -17,7 +17,7 @@ from _cli_paths import DATA
 from numbast_cli import main as cli_main
 from numbast_cli.main import cli, legacy, legacy_main
 
-STAGES = ("parse", "plan", "render", "write")
+STAGES = ("parse", "plan", "glue", "render", "write")
 
 
 def run(runner, *args):
@@ -70,8 +70,8 @@ def test_generate_creates_output_dir_and_reports(runner, tmp_path):
     assert module.is_file()
     err = result.stderr
     stage_lines = [line.split() for line in err.splitlines() if line.startswith("  ")]
-    assert [s[0] for s in stage_lines[:4]] == list(STAGES)
-    assert all(s[2] == "s" for s in stage_lines[:4])
+    assert [s[0] for s in stage_lines[:5]] == list(STAGES)
+    assert all(s[2] == "s" for s in stage_lines[:5])
     assert "bound: 3 functions, " in err and ", 1 enum, 1 typedef" in err
     assert "skipped: 3" in err
     assert "1 x return type `long double` has no Numba mapping" in err
@@ -124,8 +124,9 @@ def test_generated_file_respects_the_umask(runner, tmp_path, umask):
         assert run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "-q").exit_code == 0
     finally:
         os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "tiny.py").stat().st_mode) == 0o666 & ~umask
-    assert [p.name for p in tmp_path.iterdir()] == ["tiny.py"]  # no temp file left
+    written = sorted(tmp_path.iterdir())  # the module and its precompiled glue; no temp file
+    assert [p.name for p in written] == ["tiny.py", "tiny.sm_80.ltoir"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask for p in written)
 
 
 def test_generate_formats_with_ruff_by_default(runner, tmp_path):
@@ -277,7 +278,7 @@ def test_ctrl_c_keeps_previous_output(runner, tmp_path, monkeypatch):
     result = run(runner, "generate", DATA / "tiny.yml", "-o", tmp_path, "--no-format")
     assert result.exit_code == 130
     assert (tmp_path / "tiny.py").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["tiny.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.py", "tiny.sm_80.ltoir"]
 
 
 def test_main_entry_ctrl_c(monkeypatch, capsys):

@@ -592,7 +592,7 @@ def test_gpu_arch_pattern_message_from_the_issue():
         ({"File List": ...}, "File List: required key is missing"),
         ({"GPU Arch": "sm_80"}, "GPU Arch: 'sm_80' is not of type 'array'"),
         ({"GPU Arch": []}, "GPU Arch: [] should be non-empty"),
-        ({"GPU Arch": ["sm_80", "sm_90"]}, "GPU Arch: ['sm_80', 'sm_90'] is too long"),
+        ({"GPU Arch": ["sm_80", "sm_80"]}, "GPU Arch: ['sm_80', 'sm_80'] has non-unique elements"),
         ({"File List": []}, "File List: [] should be non-empty"),
         ({"Entry Point": 3}, "Entry Point: 3 is not of type 'string'"),
         ({"Entry Point": ""}, "Entry Point: '' should be non-empty"),

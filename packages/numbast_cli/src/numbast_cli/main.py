@@ -64,6 +64,7 @@ def run_generate(
     bypass_parse_error: bool = False,
     check: bool = False,
     arch: str | None = None,
+    precompile: bool = True,
 ) -> int:
     """The pipeline with per-stage status lines and a summary; returns the exit code."""
     from numbast_core import generate
@@ -73,12 +74,13 @@ def run_generate(
         console.warn(warning)
     for line in config.path_resolution:  # which base each relative path was found in
         console.detail(line)
-    console.info(f"numbast: {config_path} -> {output_dir} ({config.arch})")
+    console.info(f"numbast: {config_path} -> {output_dir} ({', '.join(config.gpu_arch)})")
     result = generate(
         config,
         output_dir,
         format=fmt,
         bypass_parse_error=bypass_parse_error,
+        precompile=precompile,
         on_stage=lambda stage, seconds: console.info(stage_line(stage, seconds, console.style)),
     )
     binding_plan = result.plan
@@ -94,25 +96,33 @@ def run_generate(
     ):
         console.info(line)
     if check:
-        return run_check(console, result.path, binding_plan, config.arch)
+        return run_check(console, result.path, binding_plan, config.gpu_arch)
     return EXIT_OK
 
 
-def run_check(console: Console, module_path: Any, binding_plan: Any, arch: str) -> int:
-    """Compile and link every bound callable on the CPU; exit 1 listing any failure."""
+def run_check(
+    console: Console, module_path: Any, binding_plan: Any, archs: str | tuple[str, ...]
+) -> int:
+    """Compile and link every bound callable on the CPU for each arch; exit 1 listing any
+    failure."""
     from numbast_core.check import check_module
 
-    with check_progress(console) as progress:
-        report = check_module(module_path, binding_plan, arch, progress=progress)
-    lines = check_lines(report, console.style, verbose=console.verbose)
-    if report.failed:
-        console.error(f"{len(report.failed)} bound callable(s) failed to compile or link")
+    code = EXIT_OK
+    for arch in (archs,) if isinstance(archs, str) else archs:
+        with check_progress(console) as progress:
+            report = check_module(module_path, binding_plan, arch, progress=progress)
+        lines = check_lines(report, console.style, verbose=console.verbose)
+        if report.failed:
+            console.error(
+                f"{len(report.failed)} bound callable(s) failed to compile or link for {arch}"
+            )
+            for line in lines:
+                click.echo(line, err=True, color=console.style.color)
+            code = EXIT_FAILED
+            continue
         for line in lines:
-            click.echo(line, err=True, color=console.style.color)
-        return EXIT_FAILED
-    for line in lines:
-        console.info(line)
-    return EXIT_OK
+            console.info(f"{line} ({arch})" if line is lines[0] else line)
+    return code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +204,13 @@ def cli() -> None:
 @click.option(
     "--check",
     is_flag=True,
-    help="Compile and link every bound callable for the arch on the CPU; exit 1 on failures.",
+    help="Compile and link every bound callable for each GPU Arch on the CPU; exit 1 on failures.",
+)
+@click.option(
+    "--precompile/--no-precompile",
+    default=True,
+    show_default=True,
+    help="Precompile the C++ glue to LTO-IR for each GPU Arch (<module>.<arch>.ltoir files).",
 )
 @_arch_option
 @_output_options
@@ -204,6 +220,7 @@ def generate(
     fmt: bool,
     bypass_parse_error: bool,
     check: bool,
+    precompile: bool,
     arch: str | None,
     quiet: bool,
     verbose: bool,
@@ -220,6 +237,7 @@ def generate(
             bypass_parse_error=bypass_parse_error,
             check=check,
             arch=arch,
+            precompile=precompile,
         )
     sys.exit(code)
 
@@ -271,7 +289,8 @@ def validate(config: str, arch: str | None, debug: bool) -> None:
         for warning in cfg.warnings:
             console.warn(warning)
         headers = len(cfg.file_list)
-        click.echo(f"{config}: ok ({headers} header{'s' * (headers != 1)}, GPU arch {cfg.arch})")
+        archs = ", ".join(cfg.gpu_arch)
+        click.echo(f"{config}: ok ({headers} header{'s' * (headers != 1)}, GPU arch {archs})")
 
 
 @cli.command()

@@ -148,6 +148,8 @@ def check_module(
         module = import_module_from_path(module_path)
         if plan.separate_registry:
             module.install()  # its bindings type only once its own registries are installed
+        only = module._glue.only  # shims declared on some archs only: checked on those
+        calls = [c for c in calls if arch in only.get(c.overload.shim, (arch,))]
         for start in range(0, len(calls), BATCH):
             batch = calls[start : start + BATCH]
             errors = [""] * len(batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -14,7 +15,7 @@ import ast_canopy
 from ast_canopy.cuda_paths import find_cuda_paths
 from ast_canopy.model import Declarations
 
-from . import __version__, plan, render, stdcompat, write
+from . import __version__, glue_build, multiarch, plan, portable, render, stdcompat, write
 from .config import Config
 from .errors import ConfigError, GenerationError
 
@@ -29,8 +30,13 @@ class GenerationResult:
     formatted: bool
 
 
-def parse(config: Config, *, bypass_parse_error: bool = False) -> Declarations:
-    """Parse the config's entry point for its GPU arch; errors become numbast_core errors."""
+def parse(
+    config: Config, *, bypass_parse_error: bool = False, arch: str | None = None
+) -> Declarations:
+    """Parse the config's entry point for ``arch`` (default: its first GPU Arch); errors
+    become numbast_core errors."""
+    arch = arch or config.gpu_arch[0]
+    index = config.gpu_arch.index(arch) if arch in config.gpu_arch else 0
     defines = [
         name if value is None else f"{name}={value}" for name, value in config.predefined_macros
     ]
@@ -38,7 +44,7 @@ def parse(config: Config, *, bypass_parse_error: bool = False) -> Declarations:
         return ast_canopy.parse_declarations_from_source(
             config.entry_point,
             list(config.file_list),
-            config.gpu_arch[0],
+            arch,
             additional_includes=list(config.clang_include_paths),
             defines=defines,
             bypass_parse_error=bypass_parse_error,
@@ -46,7 +52,7 @@ def parse(config: Config, *, bypass_parse_error: bool = False) -> Declarations:
             extra_headers=stdcompat.std_headers(),
         )
     except ValueError as err:
-        raise ConfigError([f"GPU Arch[0]: {err}"], config.config_path) from None
+        raise ConfigError([f"GPU Arch[{index}]: {err}"], config.config_path) from None
     except FileNotFoundError as err:
         raise GenerationError(str(err)) from None
     except ast_canopy.ParseError as err:
@@ -90,7 +96,7 @@ def metadata(config: Config, output_dir: Path) -> tuple[tuple[str, str], ...]:
         ("ast-canopy", ast_canopy.__version__),
         ("clang", ast_canopy.clang_version()),
         ("CUDA headers", _cuda_version(cuda_dirs)),
-        ("GPU arch", config.gpu_arch[0]),
+        ("GPU arch", ", ".join(config.gpu_arch)),
     ]
     if config.config_path:
         digest = hashlib.sha256(Path(config.config_path).read_bytes()).hexdigest()
@@ -101,6 +107,69 @@ def metadata(config: Config, output_dir: Path) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
+def _plan(config: Config, parses: dict[str, Declarations], out: Path):
+    """The plan of every arch's declarations (include paths as the module records them) and
+    {shim: archs} for the shims some arch lacks."""
+    cuda_dirs = find_cuda_paths().include_dirs
+    where = portable.layout(config, out, cuda_dirs)
+    decls = multiarch.merge(parses.values()) if len(parses) > 1 else next(iter(parses.values()))
+    binding_plan = plan.build(config, decls, metadata(config, out))
+    if binding_plan.errors:
+        raise ConfigError(binding_plan.errors, config.config_path)
+    binding_plan = dataclasses.replace(
+        binding_plan,
+        entry_point_include=where.entry_point_include,
+        include_dirs=where.include_dirs,
+    )
+    only: dict[str, tuple[str, ...]] = {}
+    if len(parses) > 1:
+        shims = {
+            arch: {c.overload.shim for c in plan.build(config, d).callables()}
+            for arch, d in parses.items()
+        }
+        only = multiarch.only_on(shims)
+    return binding_plan, where, only
+
+
+def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path, precompile: bool):
+    """Precompile the glue per arch: ({sidecar path: bytes}, ModuleGlue, warnings)."""
+    callbacks = binding_plan.setup_callback or binding_plan.teardown_callback
+    shims = tuple((o.shim, render.glue(o)) for o in render.all_overloads(binding_plan))
+    source = glue_build.GlueSource(
+        render.prelude(binding_plan),
+        shims,
+        "",
+        where.absolute_dirs,
+        tuple(stdcompat.nvrtc_headers().items()),
+        tuple(only.items()),
+        0 if callbacks else glue_build.chunk_size_for(len(shims)),  # (callbacks: run once)
+    )
+    source = dataclasses.replace(
+        source, suffix=glue_build.suffix_of(source, binding_plan.output_name)
+    )
+    info = glue_build.ModuleGlue(
+        config.gpu_arch, where.include_dirs, source.suffix, source.chunk_size, source.only,
+        sources=where.sources,
+    )  # fmt: skip
+    if not precompile:
+        return {}, info, ()
+    try:
+        nvrtc = glue_build.nvrtc_version()
+        built, chunk_size = glue_build.precompile(
+            source, config.gpu_arch, find_cuda_paths().nvrtc_include_dirs
+        )
+    except glue_build.NvrtcUnavailable as error:
+        note = f"glue not precompiled (NVRTC unavailable: {error}): kernels compile it at run time"
+        return {}, info, (note,)
+    stem = Path(binding_plan.output_name).stem
+    files = {out / f"{stem}.{arch}.ltoir": g.data for arch, g in built.items()}
+    records = tuple(
+        (arch, f"{stem}.{arch}.ltoir", g.sha256, g.sizes, g.dropped) for arch, g in built.items()
+    )
+    info = dataclasses.replace(info, chunk_size=chunk_size, precompiled=records, nvrtc=nvrtc)
+    return files, info, ()
+
+
 def generate(
     config: Config,
     output_dir: str | os.PathLike = ".",
@@ -108,8 +177,10 @@ def generate(
     format: bool = True,
     bypass_parse_error: bool = False,
     on_stage: StageCallback | None = None,
+    precompile: bool = True,
 ) -> GenerationResult:
-    """Generate the config's binding module into ``output_dir`` (created if missing)."""
+    """Generate the config's binding module into ``output_dir`` (created if missing), with its
+    glue precompiled to LTO-IR for each GPU Arch (``<module>.<arch>.ltoir`` next to it)."""
     out = Path(output_dir)
     timings: list[tuple[str, float]] = []
 
@@ -119,23 +190,32 @@ def generate(
             on_stage(name, timings[-1][1])
 
     started = time.perf_counter()
-    decls = parse(config, bypass_parse_error=bypass_parse_error)
+    parses = {
+        arch: parse(config, bypass_parse_error=bypass_parse_error, arch=arch)
+        for arch in config.gpu_arch
+    }
     stage("parse", started)
 
     started = time.perf_counter()
-    binding_plan = plan.build(config, decls, metadata(config, out))
-    if binding_plan.errors:
-        raise ConfigError(binding_plan.errors, config.config_path)
+    binding_plan, where, only = _plan(config, parses, out)
     stage("plan", started)
 
     started = time.perf_counter()
-    text = render.python(binding_plan)
+    sidecars, info, notes = _glue(config, binding_plan, where, only, out, precompile)
+    if notes:
+        binding_plan = dataclasses.replace(binding_plan, warnings=binding_plan.warnings + notes)
+    stage("glue", started)
+
+    started = time.perf_counter()
+    text = render.python(binding_plan, info)
     formatted = False
     if format:
         text, formatted = write.ruff_format(text)
     stage("render", started)
 
     started = time.perf_counter()
+    for sidecar, data in sidecars.items():  # before the module that names them
+        write.atomic_bytes(sidecar, data)
     path = write.atomic(out / binding_plan.output_name, text)
     stage("write", started)
     return GenerationResult(path, binding_plan, tuple(timings), formatted)

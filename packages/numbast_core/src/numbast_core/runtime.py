@@ -1,8 +1,8 @@
 """The runtime copied into every generated module, made of the sections the module uses.
 
 Each section is a Python file in ``runtime_sections/`` (package data, linted like code):
-``core.py`` goes into every module; the others only into modules whose plan uses them. What
-a file has above its ``# ---- `` heading (lint directives) is not copied.
+``core.py`` and ``glue.py`` go into every module; the others only into modules whose plan uses
+them. What a file has above its ``# ---- `` heading (lint directives) is not copied.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def runtime_text(features: frozenset[str] | set[str] = frozenset()) -> str:
     unknown = set(features) - set(SECTIONS)
     if unknown:
         raise ValueError(f"unknown runtime sections: {sorted(unknown)}")
-    parts = [_copied("core"), *(_copied(s) for s in SECTIONS if s in features), _END]
+    parts = [_copied("core"), _copied("glue"), *(_copied(s) for s in SECTIONS if s in features)]
+    parts.append(_END)
     return "\n\n\n".join(parts) + "\n"
 
 
@@ -38,7 +39,7 @@ def runtime_names() -> frozenset[str]:
     """Top-level names of every section (``_function``, ``_Glue``, its imports, ...): the names
     a binding must not take, whatever sections its module includes."""
     names: set[str] = set()
-    statements = [node for s in ("core", *SECTIONS) for node in ast.parse(_source(s)).body]
+    statements = [node for s in ("core", "glue", *SECTIONS) for node in ast.parse(_source(s)).body]
     while statements:
         node = statements.pop()
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):

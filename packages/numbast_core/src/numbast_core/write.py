@@ -47,12 +47,17 @@ def atomic(path: str | os.PathLike, text: str) -> Path:
     A failure (or Ctrl-C) part-way leaves any previous file at ``path`` untouched. The file gets
     the mode a plain ``open(path, "w")`` would (0o666 less the umask: 0644 under umask 022).
     """
+    return atomic_bytes(path, text.encode("utf-8"))
+
+
+def atomic_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, as :func:`atomic` does for text."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_temp(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

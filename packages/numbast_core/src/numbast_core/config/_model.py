@@ -119,7 +119,7 @@ class Config:
 
     @property
     def arch(self) -> str:
-        """The (single) GPU architecture."""
+        """The first GPU architecture (the one the module falls back to outside a compile)."""
         return self.gpu_arch[0]
 
     def with_arch(self, arch: str) -> Config:

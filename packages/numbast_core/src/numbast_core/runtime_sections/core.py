@@ -2,14 +2,14 @@
 # the other sections and the generated rows use the imports)
 # ---- numbast runtime: shared by every binding in this module -------------------------------
 # Each bound C++ callable has an ``extern "C" __device__`` wrapper ("shim") in this module's C++
-# glue. The glue is compiled once per process with NVRTC to LTO-IR for the module's GPU arch and
-# linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
+# glue, precompiled to LTO-IR per GPU arch next to this file (else compiled with NVRTC at run
+# time, cached on disk) and linked, in chunks, into the kernels that call them; LTO inlines them.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
+import gc as _gc
 import importlib.metadata as _metadata
 import operator as _operator
 import re as _re
 import sys as _sys
-import threading as _threading
 
 _ABI = "numbast-rt-1"  # tags all state shared with other generated modules
 _NUMBA_CUDA = ((0, 30, 4), (0, 31))  # the numba-cuda versions [from, to) this runtime is tested on
@@ -22,6 +22,11 @@ if not _NUMBA_CUDA[0] <= tuple(int(n) for n in _re.findall(r"\d+", _found)[:3]) 
         "config (named at the top of this file) with a numbast that supports your numba-cuda"
     )
 
+# The module's allocations would trigger full collections over numba's large heap (most of the
+# import time): collections wait until the end of the module (``_gc_resume`` there).
+_gc_resume = _gc.isenabled()
+_gc.disable()
+
 from llvmlite import ir as _ir
 from numba.cuda import LTOIR as _LTOIR
 from numba.cuda import config as _numba_config
@@ -33,10 +38,13 @@ _SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)  # kernels run as Python: C++ ca
 
 # ---- numba-cuda internals: every private numba-cuda API this module uses, tested with
 # numba-cuda 0.30.4 (the range checked above); none has a public equivalent there: registries
-# (typing, lowering, rewrites), typing templates, type conversions, Numba IR (struct writes),
-# CUDA vector types as Numba types (below), numba.cuda.descriptor (in install()).
+# (typing, lowering, rewrites), the compile's flags (its arch), typing templates, type
+# conversions, Numba IR (struct writes), CUDA vector types as Numba types (below),
+# numba.cuda.descriptor (in install()).
 from numba.cuda.core import ir as _nir
+from numba.cuda.core import targetconfig as _targetconfig
 from numba.cuda.core.errors import NumbaError as _NumbaError
+from numba.cuda.core.errors import TypingError as _TypingError
 from numba.cuda.core.imputils import Registry as _TargetRegistry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
@@ -56,98 +64,6 @@ else:
     from numba.cuda.vector_types import vector_types as _vector_types
 
 _SLOT_ALIGN = 32  # argument/result slots: enough for every CUDA type (double4_32a: 32)
-
-
-class GlueCompileError(_NumbaError):
-    """The C++ glue of a binding did not compile with NVRTC."""
-
-
-def _nvrtc_ltoir(source, arch, include_dirs, headers):
-    """LTO-IR of ``source``, compiled through cuda-python's NVRTC API with explicit ``-I``
-    options (no process-global state is changed). Raises ``GlueCompileError(log)``."""
-    from cuda import pathfinder
-    from cuda.bindings import nvrtc
-
-    SUCCESS = nvrtc.nvrtcResult.NVRTC_SUCCESS
-
-    def ok(status, *value):  # NVRTC calls return (status, *value)
-        if status != SUCCESS:
-            raise GlueCompileError(f"NVRTC: {status!r}")
-        return value[0] if value else None
-
-    encoded = [s.encode() for s in (*headers.values(), *headers)]  # texts, then include names
-    n = len(headers)
-    program = ok(
-        *nvrtc.nvrtcCreateProgram(source.encode(), b"glue.cu", n, encoded[:n], encoded[n:])
-    )
-    try:
-        cccl = pathfinder.locate_nvidia_header_directory("cccl")
-        cuda_dirs = [pathfinder.find_nvidia_header_directory("cudart"), cccl and cccl.abs_path]
-        user = (_numba_config.CUDA_NVRTC_EXTRA_SEARCH_PATHS or "").split(":")  # read, never set
-        dirs = [d for d in (*cuda_dirs, *include_dirs, *user) if d]
-        options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
-        options = [o.encode() for o in options]
-        if nvrtc.nvrtcCompileProgram(program, len(options), options)[0] != SUCCESS:
-            log = b" " * ok(*nvrtc.nvrtcGetProgramLogSize(program))
-            ok(*nvrtc.nvrtcGetProgramLog(program, log))
-            log = log.decode(errors="replace").rstrip("\0")
-            raise GlueCompileError(f"NVRTC ({arch}) compilation log:\n{log}")
-        code = b" " * ok(*nvrtc.nvrtcGetLTOIRSize(program))
-        ok(*nvrtc.nvrtcGetLTOIR(program, code))
-        return code
-    finally:
-        nvrtc.nvrtcDestroyProgram(program)
-
-
-class _Glue:
-    """The module's C++ glue, compiled lazily and cached per (arch, NVRTC version).
-
-    ``headers``: {include name: text} given to NVRTC in memory, before the include dirs."""
-
-    def __init__(
-        self, prelude, shims, arch, include_dirs=(), setup=None, teardown=None, headers=None
-    ):
-        self.prelude, self.shims, self.arch = prelude, dict(shims), arch
-        self.include_dirs, self.setup, self.teardown = tuple(include_dirs), setup, teardown
-        self.headers, self._lock = dict(headers or {}), _threading.Lock()
-        self._compiled = {}  # (arch, nvrtc version) -> (LTOIR or None, {shim: error})
-        # symbols unique to this glue: kernels may link the glue of several modules that bind
-        # the same C++ entity (they share its struct types)
-        self.suffix = f"_{id(self):x}"
-
-    def _compile(self, names):
-        lines, owner = self.prelude.splitlines(), {}
-        for name in names:
-            owner[len(lines) + 1] = name
-            lines.append(self.shims[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
-        try:
-            source = "\n".join(lines) + "\n"
-            return _nvrtc_ltoir(source, self.arch, self.include_dirs, self.headers), {}
-        except GlueCompileError as error:  # the log names the failing lines
-            log = str(error)
-            errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
-            hits = _re.findall(errors, log)  # warnings on a shim's line are not its failure
-            culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
-            return None, dict.fromkeys(culprits or names, log)
-
-    def linkable(self, shim, what):
-        from cuda.bindings import nvrtc
-
-        key = (self.arch, nvrtc.nvrtcVersion()[1:])
-        with self._lock:
-            if key not in self._compiled:
-                names, failed, code = sorted(self.shims), {}, None
-                while names and code is None:  # drop the shims that fail, compile the rest
-                    code, newly = self._compile(names)
-                    failed.update(newly)
-                    names = [n for n in names if n not in failed]
-                callbacks = {"setup_callback": self.setup, "teardown_callback": self.teardown}
-                obj = _LTOIR(code, name="numbast-glue", **callbacks) if code else None
-                self._compiled[key] = (obj, failed)
-        obj, failed = self._compiled[key]
-        if shim in failed:
-            raise GlueCompileError(f"the C++ glue for {what} does not compile:\n{failed[shim]}")
-        return obj
 
 
 class _Registries:
@@ -262,6 +178,25 @@ def _stub(name, doc):
     return stub
 
 
+class _PerArchTemplate(_ConcreteTemplate):
+    """Overloads declared on some GPU archs only type for kernels compiled for those."""
+
+    def apply(self, args, kws):
+        arch = _compiling_arch(self.glue.arch)  # noqa: F821 (in the glue section)
+        usable = [
+            c for c, s in zip(self.cases, self.shims) if arch in self.glue.only.get(s, [arch])
+        ]
+        found = self._select(usable, args, kws)
+        if found is None and self._select(self.cases, args, kws) is not None:
+            having = {a for s in self.shims for a in self.glue.only.get(s, ())}
+            archs = [a for a in self.glue.archs if a in having]
+            raise _TypingError(
+                f"{self.key.__name__}({', '.join(map(str, args))}) is declared for "
+                f"{', '.join(archs)} only; this kernel is compiled for {arch}"
+            )
+        return found
+
+
 def _function(registries, glue, name, doc, rows, enums=None):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
     ``enums``: per row, the (position, name) of its enums of other headers."""
@@ -271,10 +206,12 @@ def _function(registries, glue, name, doc, rows, enums=None):
     cases = [_case(row) for row in rows]
     for row, case in zip(rows, cases):
         registries.target.lower(key, *case.args)(_lowering(glue, row))
-    attrs = {"key": key, "cases": cases}
-    if enums:
+    shims = [row[0] for row in rows]
+    base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate
+    attrs = {"key": key, "cases": cases, "glue": glue, "shims": shims}
+    if enums:  # (takes the place of the per-arch filter: no header binds both today)
         attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
-    template = type(f"_Typing_{name}", (_ConcreteTemplate,), attrs)
+    template = type(f"_Typing_{name}", (base,), attrs)
     key._numba_type = types.Function(template)
     registries.typing.register_global(key, key._numba_type)
     return key

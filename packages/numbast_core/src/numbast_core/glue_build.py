@@ -1,0 +1,227 @@
+"""Precompile a module's C++ glue to LTO-IR for each GPU arch, at generation (no numba).
+
+The compile is the one the module's runtime makes (``runtime_sections/glue.py``): the same chunks
+(shims sorted by name, ``chunk_size`` per chunk), the same symbol suffix, NVRTC options, include
+dirs (CUDA's first) and in-memory headers. Each arch's chunks are concatenated into one sidecar
+file; the module records the sizes, the file's SHA-256 and the shims that did not compile.
+
+Chunks exist so a kernel links only the LTO-IR of the shims it calls: nvJitLink's time grows
+with the LTO-IR it is given (the whole glue of a 2,781-shim API took 1.3-1.5 s per kernel). Each
+chunk costs one more NVRTC parse of the headers, and a small glue gains nothing (cuda_fp16, 262
+shims, 157 KB of LTO-IR: a kernel links in 35 ms with all of it, 29 ms with one shim's; its
+glue compiles in 0.18 s whole, 5x that in chunks of 64), so only a glue of more than
+``SPLIT_ABOVE`` shims is split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK_SIZE = 128  # shims per chunk, for a glue of more than SPLIT_ABOVE shims
+SPLIT_ABOVE = 512
+
+
+def chunk_size_for(shims: int) -> int:
+    """Shims per chunk for a glue of ``shims`` shims (0: one chunk)."""
+    return CHUNK_SIZE if shims > SPLIT_ABOVE else 0
+
+
+@dataclass(frozen=True)
+class GlueSource:
+    prelude: str
+    shims: tuple[tuple[str, str], ...]  # (name, text), any order
+    suffix: str  # appended to each shim's symbol
+    include_dirs: tuple[str, ...]  # absolute, searched after the CUDA include dirs
+    headers: tuple[tuple[str, str], ...]  # in-memory (include name, text)
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()  # shims declared on some archs only
+    chunk_size: int = 0  # 0: one chunk
+
+    def chunks(self) -> list[list[str]]:
+        names = sorted(name for name, _ in self.shims)
+        size = self.chunk_size or len(names) or 1
+        return [names[i : i + size] for i in range(0, len(names), size)]
+
+    def source(self, names: list[str]) -> tuple[str, dict[int, str]]:
+        """The glue text of ``names`` and {line number: shim}."""
+        texts = dict(self.shims)
+        lines, owner = self.prelude.splitlines(), {}
+        for name in names:
+            owner[len(lines) + 1] = name
+            lines.append(texts[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
+        return "\n".join(lines) + "\n", owner
+
+
+@dataclass(frozen=True)
+class ArchGlue:
+    arch: str
+    data: bytes  # the chunks' LTO-IR, concatenated
+    sizes: tuple[int, ...]  # bytes per chunk (0: none of its shims compiled)
+    dropped: tuple[str, ...]  # shims that did not compile for this arch
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+class NvrtcUnavailable(RuntimeError):
+    """cuda-python's NVRTC cannot be loaded: the module relies on run-time compiles only."""
+
+
+def nvrtc_version() -> tuple[int, int]:
+    try:
+        from cuda.bindings import nvrtc
+
+        return tuple(nvrtc.nvrtcVersion()[1:])  # type: ignore[return-value]
+    except Exception as error:  # ImportError, or the library is missing
+        raise NvrtcUnavailable(str(error)) from None
+
+
+def _ltoir(source: str, arch: str, dirs: tuple[str, ...], headers) -> bytes | str:
+    """LTO-IR, or the compile log (a str) when NVRTC rejects the source."""
+    from cuda.bindings import nvrtc
+
+    names = [n.encode() for n, _ in headers]
+    texts = [t if isinstance(t, bytes) else t.encode() for _, t in headers]
+    status, program = nvrtc.nvrtcCreateProgram(
+        source.encode(), b"glue.cu", len(names), texts, names
+    )
+    if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:  # (duplicate or invalid header names)
+        raise ValueError(f"nvrtcCreateProgram: {status!r}")
+    try:
+        options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
+        if nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])[0]:
+            log = b" " * nvrtc.nvrtcGetProgramLogSize(program)[1]
+            nvrtc.nvrtcGetProgramLog(program, log)
+            return log.decode(errors="replace").rstrip("\0")
+        code = b" " * nvrtc.nvrtcGetLTOIRSize(program)[1]
+        nvrtc.nvrtcGetLTOIR(program, code)
+        return bytes(code)
+    finally:
+        nvrtc.nvrtcDestroyProgram(program)
+
+
+_ERROR_LINE = re.compile(r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu")
+
+
+def _chunk(glue: GlueSource, arch: str, names: list[str], dirs) -> tuple[bytes, list[str]]:
+    """(LTO-IR, dropped shims): shims that fail are dropped and the rest compiled again."""
+    only = dict(glue.only)
+    names = [n for n in names if arch in only.get(n, (arch,))]
+    dropped: list[str] = []
+    while names:
+        source, owner = glue.source(names)
+        result = _ltoir(source, arch, dirs, glue.headers)
+        if isinstance(result, bytes):
+            return result, dropped
+        hits = {owner[int(a or b)] for a, b in _ERROR_LINE.findall(result) if int(a or b) in owner}
+        dropped += sorted(hits or names)
+        names = [n for n in names if n not in dropped]
+    return b"", dropped
+
+
+def _links_together(parts: list[bytes], arch: str) -> bool:
+    """Whether nvJitLink links every chunk into one program without a symbol defined twice (a
+    header with a non-inline definition cannot be split). Unresolved symbols (a library linked
+    later, e.g. NVSHMEM's device library) do not count."""
+    try:
+        from cuda.bindings import nvjitlink
+
+        handle = nvjitlink.create(2, [f"-arch={arch}", "-lto"])
+    except Exception:  # no nvJitLink here: nothing to learn
+        return True
+    try:
+        for i, part in enumerate(parts):
+            nvjitlink.add_data(handle, nvjitlink.InputType.LTOIR, part, len(part), f"c{i}")
+        nvjitlink.complete(handle)
+        return True
+    except Exception:  # nvJitLinkError: the log says why
+        log = bytearray(nvjitlink.get_error_log_size(handle))
+        nvjitlink.get_error_log(handle, log)
+        return b"multipl" not in bytes(log).lower()  # "symbol multiply defined"
+    finally:
+        nvjitlink.destroy(handle)
+
+
+def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
+    """The files under the module's own include dirs as in-memory headers: NVRTC records the
+    path of each header it reads from disk in the LTO-IR, and in-memory headers are named by
+    their include name only, so the LTO-IR does not depend on the folder generated into."""
+    found: dict[str, bytes] = {}
+    for directory in dirs:
+        for parent, subdirs, files in os.walk(directory):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(files):
+                path = os.path.join(parent, name)
+                include = Path(os.path.relpath(path, directory)).as_posix()
+                if len(found) < limit and os.path.getsize(path) < 4 << 20:
+                    found.setdefault(include, Path(path).read_bytes())
+    return tuple(found.items())
+
+
+def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
+    """({arch: ArchGlue}, chunk size used). Raises ``NvrtcUnavailable``."""
+    nvrtc_version()
+    in_memory = dataclasses.replace(glue, headers=(*glue.headers, *_in_memory(glue.include_dirs)))
+    if glue.include_dirs and archs and not _same_from_memory(glue, in_memory, archs[0], cuda_dirs):
+        # a header includes a file by a path relative to itself, which NVRTC resolves on disk
+        # only: compile from disk (the LTO-IR then names the folders it was made in)
+        return _compile_all(glue, archs, cuda_dirs)
+    return _compile_all(in_memory, archs, cuda_dirs)
+
+
+def _same_from_memory(glue: GlueSource, in_memory: GlueSource, arch: str, cuda_dirs) -> bool:
+    """Whether the headers compile from memory when they compile from disk."""
+    dirs = (*cuda_dirs, *glue.include_dirs)
+    from_disk = isinstance(_ltoir(glue.prelude, arch, dirs, glue.headers), bytes)
+    return not from_disk or isinstance(_ltoir(glue.prelude, arch, dirs, in_memory.headers), bytes)
+
+
+def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
+    dirs = (*cuda_dirs, *glue.include_dirs)
+    chunks = glue.chunks()
+    jobs = [(arch, names) for arch in archs for names in chunks]
+    with ThreadPoolExecutor() as pool:  # NVRTC compiles outside the GIL
+        done = list(pool.map(lambda job: _chunk(glue, job[0], job[1], dirs), jobs))
+    per_arch = {arch: done[i * len(chunks) : (i + 1) * len(chunks)] for i, arch in enumerate(archs)}
+    if len(chunks) > 1 and archs:
+        parts = [code for code, _ in per_arch[archs[0]] if code]
+        if not _links_together(parts, archs[0]):
+            return _compile_all(dataclasses.replace(glue, chunk_size=0), archs, cuda_dirs)
+    out = {
+        arch: ArchGlue(
+            arch,
+            b"".join(code for code, _ in results),
+            tuple(len(code) for code, _ in results),
+            tuple(sorted(n for _, dropped in results for n in dropped)),
+        )
+        for arch, results in per_arch.items()
+    }
+    return out, glue.chunk_size
+
+
+@dataclass(frozen=True)
+class ModuleGlue:
+    """What the module's ``_Glue(...)`` records besides the shims (see runtime_sections/glue.py)."""
+
+    archs: tuple[str, ...]
+    include_dirs: tuple[str, ...]  # relative to the module's folder, or cuda:<dir>
+    suffix: str | None = None  # None: made at run time (not precompilable)
+    chunk_size: int = 0
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (arch, sidecar file name, sha256, chunk sizes, shims that did not compile)
+    precompiled: tuple[tuple[str, str, str, tuple[int, ...], tuple[str, ...]], ...] = ()
+    nvrtc: tuple[int, int] | None = None  # the NVRTC that made the sidecars
+    sources: tuple[tuple[str, str], ...] = ()  # (header relative to the module, sha256)
+
+
+def suffix_of(glue: GlueSource, module_name: str) -> str:
+    """A symbol suffix fixed by the glue's text and the module's name: precompiled LTO-IR and
+    NVRTC at run time define the same symbols, distinct from other modules' glue."""
+    text = "\0".join([module_name, glue.prelude, *(f"{n}\0{t}" for n, t in sorted(glue.shims))])
+    return "_" + hashlib.sha256(text.encode()).hexdigest()[:12]
