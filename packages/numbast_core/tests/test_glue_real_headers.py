@@ -1,0 +1,47 @@
+"""Glue that compiles what real headers declare: each behaviour on a small header of its own,
+generated and compiled+linked for sm_90 on the CPU (NVRTC + nvJitLink, no GPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+GLUE = Path(__file__).resolve().parent / "data" / "glue"
+
+
+def bind(tmp_path: Path, header: str, extra: str = ""):
+    """Generate bindings of ``data/glue/<header>`` into ``tmp_path``: (result, module path)."""
+    import numbast_core
+
+    stem = header.removesuffix(".cuh")
+    config = tmp_path / f"{stem}.yml"
+    config.write_text(
+        f"Entry Point: {GLUE / header}\nFile List: [{GLUE / header}]\nGPU Arch: [sm_90]\n"
+        f"Output Name: {stem}_bindings.py\n{extra}"
+    )
+    return numbast_core.generate(numbast_core.load_config(config), tmp_path / "out")
+
+
+def check(result):
+    """Compile+link every bound callable; returns the report (all failures in its message)."""
+    from numbast_core.check import check_module
+
+    report = check_module(result.path, result.plan, "sm_90")
+    assert not report.failed, "\n".join(f"{f.python_name}: {f.error[:600]}" for f in report.failed)
+    return report
+
+
+def test_results_are_constructed_in_place(tmp_path):
+    """A struct whose operator= is deleted is still returned, constructed and added."""
+    result = bind(tmp_path, "no_assign.cuh")
+    names = {call.python_name for call in result.plan.callables()}
+    assert {"make_no_assign", "NoAssign", "operator.add"} <= names, names
+    assert check(result).ok_count == 5
+
+
+def test_width_typedefs_are_spelled_as_declared(tmp_path):
+    """`uint64_t*` is `unsigned long long*` under NVRTC, not the parse's `unsigned long*`."""
+    result = bind(tmp_path, "widths.cuh")
+    assert "uint64_t * const* a0" in result.path.read_text()
+    assert check(result).ok_count == 3
