@@ -77,7 +77,8 @@ def test_prefix_removal_and_python_names():
         [
             fn("cu_add", [("a", INT)]),
             fn("cu_lambda", [("a", INT)]),  # keyword after prefix removal: left alone
-            fn("cu_divmod", [("a", INT)]),  # builtin: suffixed
+            fn("cu_divmod", [("a", INT)]),  # a builtin the runtime does not use: kept
+            fn("cu_len", [("a", INT)]),  # a builtin the runtime reads: suffixed
             fn("install", [("a", INT)]),  # module-reserved name: suffixed
             fn("cu_", [("a", INT)]),  # nothing left: prefix kept
         ],
@@ -86,7 +87,8 @@ def test_prefix_removal_and_python_names():
     assert [f.python_name for f in plan.functions] == [
         "add",
         "cu_lambda",
-        "divmod_",
+        "divmod",
+        "len_",
         "install_",
         "cu_",
     ]
@@ -238,7 +240,7 @@ def test_enums_and_typedefs():
     ]
     assert [(t.python_name, t.target) for t in plan.typedefs] == [
         ("alias", EnumRef("e_small", "small", Scalar("uint8"))),  # the enum class itself
-        ("int_", Scalar("int32")),  # `int` would shadow the builtin
+        ("int_", Scalar("int32")),  # `int` would shadow the builtin the runtime reads
         ("int2", Scalar("int32")),
     ]
     # rendered: an alias of an enum names the enum's Python name

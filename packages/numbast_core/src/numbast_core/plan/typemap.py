@@ -125,7 +125,7 @@ WIDTH_TYPEDEFS = frozenset(
     | {"size_t", "ptrdiff_t", "intptr_t", "uintptr_t"}
 )
 _CXX_WORDS = frozenset(
-    "const volatile signed unsigned char short int long float double bool void".split()
+    {"const", "volatile", "signed", "unsigned", "char", "short", "int", "long", "float", "double"}
 )
 
 
@@ -136,6 +136,10 @@ def glue_spelling(ty: Type) -> str:
     class would not resolve at the glue's global scope)."""
     base = ty.pointee if (ty.is_lvalue_ref or ty.is_rvalue_ref) and ty.pointee else ty
     words = set(re.findall(r"[A-Za-z_]\w*", base.spelling))
-    if "::" not in base.spelling and words & WIDTH_TYPEDEFS and words <= WIDTH_TYPEDEFS | _CXX_WORDS:
+    if (
+        "::" not in base.spelling
+        and words & WIDTH_TYPEDEFS
+        and words <= WIDTH_TYPEDEFS | _CXX_WORDS
+    ):
         return base.spelling
     return base.canonical

@@ -198,7 +198,7 @@ def _call(context, builder, glue, row, args, argtypes):
             outs.append((slot_type, _slot(context, builder, slot_type)))
             pointers.append(outs[-1][1])
             continue
-        value, value_type = next(supplied)
+        value, value_type = supplied.__next__()  # `next` is free for a binding of that name
         if mode == "ptr":
             pointers.append(value)
             continue
