@@ -263,3 +263,18 @@ def test_bindings_never_shadow_the_runtime():
                     fn("_curand_box_muller", [("a", INT)])])  # fmt: skip
     names = {f.python_name for f in plan.functions}
     assert names == {"_function_", "_glue_", "_curand_box_muller"}
+
+
+@pytest.mark.parametrize("arch, bound", [("sm_60", True), ("sm_70", False), ("sm_90", False)])
+def test_legacy_warp_intrinsics_are_skipped_where_ptxas_rejects_them(arch, bound):
+    plan = plan_of(
+        [fn("__any", [("p", INT)]), fn("__any_sync", [("m", INT), ("p", INT)])],
+        **{"GPU Arch": [arch]},
+    )
+    assert [f.python_name for f in plan.functions] == (
+        ["__any", "__any_sync"] if bound else ["__any_sync"]
+    )
+    if not bound:
+        assert reasons(plan)["__any"] == (
+            f"legacy warp intrinsic: ptxas rejects it for {arch}; use `__any_sync`"
+        )

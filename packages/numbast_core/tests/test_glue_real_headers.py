@@ -65,3 +65,15 @@ def test_builtin_names_are_kept(tmp_path):
     )
     helpers.compile_and_link(env["kernel"], [types.int32, types.float32[:]], types.void)
     check(result)
+
+
+def test_declarations_that_cannot_work_are_skipped_with_the_reason(tmp_path):
+    result = bind(tmp_path, "unusable.cuh")
+    reasons = {s.cxx_name: s.reason for s in result.plan.skipped}
+    never = "declared but never defined in the headers: nothing to link against"
+    assert reasons["declared_only"] == never
+    assert reasons["Half::declared_member"] == never
+    assert reasons["twice"] == "template specialisation (templates are not bound yet)"
+    bound = {(call.python_name, call.member) for call in result.plan.callables()}
+    assert {("defined_later", ""), ("Half", "get")} <= bound, bound
+    check(result)

@@ -340,6 +340,8 @@ class _Extractor:
             is_variadic=variadic,
             is_deleted=text.rstrip().endswith("= delete"),
             operator=operator,
+            is_defined=template or c.get_definition() is not None,
+            is_specialization=not template and c.specialized_template is not None,
         )
 
     def _method(self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...]) -> Method:
@@ -557,6 +559,7 @@ def _merge_function(first: Function, later: Function) -> Function:
         is_constexpr=first.is_constexpr or later.is_constexpr,
         is_inline=first.is_inline or later.is_inline,
         is_deleted=first.is_deleted or later.is_deleted,
+        is_defined=first.is_defined or later.is_defined,
     )
 
 

@@ -95,6 +95,8 @@ class Function:
     is_variadic: bool = False
     is_deleted: bool = False
     operator: str | None = None  # "+", "==", "[]", "()", ... when the function is an operator
+    is_defined: bool = True  # a definition (body, = default, = delete) is in the translation unit
+    is_specialization: bool = False  # an explicit specialization of a function template
 
 
 @dataclass(frozen=True)

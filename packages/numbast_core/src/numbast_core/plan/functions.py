@@ -14,6 +14,7 @@ from .overloads import OverloadSets
 from .params import Skip, variants
 from .shims import ShimKind
 from .typemap import KnownTypes
+from .usable import unusable_reason
 
 
 def plan_functions(
@@ -46,6 +47,9 @@ def plan_functions(
                 raise Skip("variadic")
             if fn.is_deleted:
                 raise Skip("deleted")
+            unusable = unusable_reason(fn, config.gpu_arch[0])
+            if unusable:
+                raise Skip(unusable)
             if fn.mangled_name in seen_mangled:
                 raise Skip(f"duplicate declaration (first at {seen_mangled[fn.mangled_name]})")
             seen_mangled[fn.mangled_name] = where

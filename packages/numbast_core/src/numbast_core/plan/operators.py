@@ -12,7 +12,8 @@ from .overloads import OverloadSets
 from .params import Skip, drop_const, variants
 from .refs import StructRef, TypeRef
 from .shims import ShimKind
-from .typemap import KnownTypes, Unmapped, map_value
+from .typemap import KnownTypes, Unmapped, glue_spelling, map_value
+from .usable import unusable_reason
 
 
 def _operators(form: OperatorForm, pairs: str) -> dict[str, Operator]:
@@ -64,7 +65,7 @@ def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
     """A free compound assignment yields the updated left operand (Python rebinds it)."""
     left = fn.params[0].type
     value = left.pointee if left.pointee is not None else left
-    return map_value(value, known).ref, drop_const(value.canonical)
+    return map_value(value, known).ref, drop_const(glue_spelling(value))
 
 
 def free_operators(
@@ -81,6 +82,9 @@ def free_operators(
                 raise Skip("host-only")
             if fn.name in config.exclude.functions or fn.qualified_name in config.exclude.functions:
                 raise Skip("excluded by config Exclude.Function")
+            unusable = unusable_reason(fn, config.gpu_arch[0])
+            if unusable:
+                raise Skip(unusable)
             op = python_operator(fn.operator, len(fn.params))
             if op is None:
                 raise Skip(f"operator{fn.operator} has no Python equivalent")

@@ -1,0 +1,38 @@
+"""Declarations that parse but cannot work in a kernel built for the target arch: they are
+skipped with the reason before they reach the glue."""
+
+from __future__ import annotations
+
+import re
+
+from ast_canopy.model import Function
+
+# Warp votes and shuffles without a mask: PTX ISA 6.0 dropped them for sm_70 and higher, where
+# ptxas rejects them ("Instruction 'vote' without '.sync' is not supported").
+LEGACY_WARP_INTRINSICS = frozenset(
+    {"__any", "__all", "__ballot", "__shfl", "__shfl_up", "__shfl_down", "__shfl_xor"}
+)
+LEGACY_WARP_INTRINSICS_REMOVED_AT = 70
+
+
+def _arch_number(arch: str) -> int | None:
+    match = re.match(r"(?:sm|compute)_(\d+)", arch)
+    return int(match.group(1)) if match else None
+
+
+def unusable_reason(fn: Function, arch: str, *, defaulted: bool = False) -> str | None:
+    """Why ``fn`` cannot be bound for ``arch``, or None. ``defaulted``: an ``= default``
+    member, which the compiler defines."""
+    if fn.is_specialization:
+        return "template specialisation (templates are not bound yet)"
+    if not fn.is_defined and not defaulted:
+        return "declared but never defined in the headers: nothing to link against"
+    number = _arch_number(arch)
+    if (
+        fn.name in LEGACY_WARP_INTRINSICS
+        and not fn.namespace
+        and number is not None
+        and number >= LEGACY_WARP_INTRINSICS_REMOVED_AT
+    ):
+        return f"legacy warp intrinsic: ptxas rejects it for {arch}; use `{fn.name}_sync`"
+    return None
