@@ -8,8 +8,8 @@ from pathlib import Path
 GLUE = Path(__file__).resolve().parent / "data" / "glue"
 
 
-def bind(tmp_path: Path, header: str, extra: str = ""):
-    """Generate bindings of ``data/glue/<header>`` into ``tmp_path``: (result, module path)."""
+def bind(tmp_path: Path, header: str, extra: str = "", **options):
+    """Generate bindings of ``data/glue/<header>`` into ``tmp_path``."""
     import numbast_core
 
     stem = header.removesuffix(".cuh")
@@ -18,7 +18,7 @@ def bind(tmp_path: Path, header: str, extra: str = ""):
         f"Entry Point: {GLUE / header}\nFile List: [{GLUE / header}]\nGPU Arch: [sm_90]\n"
         f"Output Name: {stem}_bindings.py\n{extra}"
     )
-    return numbast_core.generate(numbast_core.load_config(config), tmp_path / "out")
+    return numbast_core.generate(numbast_core.load_config(config), tmp_path / "out", **options)
 
 
 def check(result):
@@ -77,3 +77,11 @@ def test_declarations_that_cannot_work_are_skipped_with_the_reason(tmp_path):
     bound = {(call.python_name, call.member) for call in result.plan.callables()}
     assert {("defined_later", ""), ("Half", "get")} <= bound, bound
     check(result)
+
+
+def test_invalid_declaration_is_skipped_not_bound_as_clang_guessed(tmp_path):
+    """`void foo(__float256 b)`: clang recovers with `int b`; it is skipped, never `foo(int)`."""
+    result = bind(tmp_path, "invalid_type.cuh", bypass_parse_error=True)
+    reasons = {s.cxx_name: s.reason for s in result.plan.skipped}
+    assert reasons["foo"].startswith("invalid declaration: clang reported an error in it")
+    assert [f.python_name for f in result.plan.functions] == ["ok"]

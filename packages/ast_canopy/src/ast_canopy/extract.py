@@ -342,6 +342,8 @@ class _Extractor:
             operator=operator,
             is_defined=template or c.get_definition() is not None,
             is_specialization=not template and c.specialized_template is not None,
+            is_invalid=_clang.is_invalid_declaration(c)
+            or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
         )
 
     def _method(self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...]) -> Method:

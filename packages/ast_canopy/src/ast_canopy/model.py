@@ -97,6 +97,7 @@ class Function:
     operator: str | None = None  # "+", "==", "[]", "()", ... when the function is an operator
     is_defined: bool = True  # a definition (body, = default, = delete) is in the translation unit
     is_specialization: bool = False  # an explicit specialization of a function template
+    is_invalid: bool = False  # clang recovered from an error in it (--bypass-parse-error)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ def _arch_number(arch: str) -> int | None:
 def unusable_reason(fn: Function, arch: str, *, defaulted: bool = False) -> str | None:
     """Why ``fn`` cannot be bound for ``arch``, or None. ``defaulted``: an ``= default``
     member, which the compiler defines."""
+    if fn.is_invalid:
+        return (
+            "invalid declaration: clang reported an error in it and recovered with a guessed"
+            " type (parsed with --bypass-parse-error); fix the error to bind it"
+        )
     if fn.is_specialization:
         return "template specialisation (templates are not bound yet)"
     if not fn.is_defined and not defaulted:
