@@ -85,3 +85,23 @@ def test_invalid_declaration_is_skipped_not_bound_as_clang_guessed(tmp_path):
     reasons = {s.cxx_name: s.reason for s in result.plan.skipped}
     assert reasons["foo"].startswith("invalid declaration: clang reported an error in it")
     assert [f.python_name for f in result.plan.functions] == ["ok"]
+
+
+def test_operators_on_vector_types_are_bound(tmp_path):
+    """`float2 + float2` is bound (numba-cuda types no operator on vector types: see
+    test_numba_facts) and used in a kernel."""
+    import _codegen_helpers as helpers
+    from numba import cuda
+    from numba.cuda import types
+
+    result = bind(tmp_path, "vector_ops.cuh")
+    assert {op.label for op in result.plan.operators} == {"operator.add", "operator.mul"}
+    module = helpers.import_module(result.path)
+    assert module  # its operators are registered on import
+
+    def kernel(out, x):
+        v = cuda.float32x2(x, 2.0) + cuda.float32x2(1.0, x) * x
+        out[0] = v.x + v.y
+
+    helpers.compile_and_link(kernel, [types.float32[:], types.float32], types.void)
+    check(result)

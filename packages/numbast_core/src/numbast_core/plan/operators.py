@@ -10,7 +10,7 @@ from ..config import Config
 from .model import Operator, OperatorBinding, OperatorForm, OperatorKey, OverloadPlan, Skipped
 from .overloads import OverloadSets
 from .params import Skip, drop_const, variants
-from .refs import StructRef, TypeRef
+from .refs import StructRef, TypeRef, Vector
 from .shims import ShimKind
 from .typemap import KnownTypes, Unmapped, glue_spelling, map_value
 from .usable import unusable_reason
@@ -61,6 +61,12 @@ def python_operator(symbol: str, operands: int) -> Operator | None:
     return None
 
 
+# Operand types on which numba-cuda types no Python operator: an operator with one of them is
+# bound. On its scalar types (float16 and bfloat16 included) numba-cuda types them all, and
+# those operators are left to it. Checked against numba-cuda's typing by test_numba_facts.
+UNTYPED_BY_NUMBA_CUDA = (StructRef, Vector)
+
+
 def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
     """A free compound assignment yields the updated left operand (Python rebinds it)."""
     left = fn.params[0].type
@@ -90,9 +96,9 @@ def free_operators(
                 raise Skip(f"operator{fn.operator} has no Python equivalent")
             result = compound_result(fn, known) if op.form is OperatorForm.INPLACE else None
             planned = variants(config, fn, known, SHIM_KINDS[op.form], fn.operator, result=result)
-            if not any(isinstance(p.type, StructRef) for p in planned[0].params):
+            if not any(isinstance(p.type, UNTYPED_BY_NUMBA_CUDA) for p in planned[0].params):
                 raise Skip(
-                    "operands are numba-cuda native types: numba-cuda's own operator applies"
+                    "operands are numba-cuda scalar types: numba-cuda's own operator applies"
                 )
         except (Skip, Unmapped) as err:
             reason = str(err) if isinstance(err, Skip) else f"type {err} has no Numba mapping"

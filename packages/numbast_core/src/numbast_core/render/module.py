@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
+from ..plan.refs import Vector
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -147,7 +148,12 @@ def python(plan: BindingPlan) -> str:
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
+        # the operators apply when an operand is one of the module's structs, or a CUDA vector
+        # type (numba-cuda types no operator on those)
+        operands = {p.type for op in plan.operators for o in op.overloads for p in o.params}
+        vectors = sorted((t for t in operands if isinstance(t, Vector)), key=lambda v: v.name)
         owned = "".join(f"{struct_type_name(st.ref)}, " for st in plan.structs)
+        owned += "".join(f"{type_expr(v)}, " for v in vectors)
         rows = "".join(
             f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators
