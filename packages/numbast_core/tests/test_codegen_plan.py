@@ -278,3 +278,19 @@ def test_legacy_warp_intrinsics_are_skipped_where_ptxas_rejects_them(arch, bound
         assert reasons(plan)["__any"] == (
             f"legacy warp intrinsic: ptxas rejects it for {arch}; use `__any_sync`"
         )
+
+
+def test_libcuxx_unsupported_arch_markers_and_undefined_functions_are_skipped():
+    marker = "__cuda_ptx_barrier_arrive_tx_is_not_supported_before_SM_90__"
+    plan = plan_of(
+        [
+            fn(marker, ret=VOID),
+            fn("nowhere", [("x", INT)], is_defined=False),
+            fn("somewhere", [("x", INT)]),
+        ]
+    )
+    assert [f.python_name for f in plan.functions] == ["somewhere"]
+    assert reasons(plan) == {
+        marker: "libcu++'s unsupported-arch marker: declared, never defined, on purpose",
+        "nowhere": "declared but never defined in the headers: nothing to link against",
+    }

@@ -105,3 +105,23 @@ def test_operators_on_vector_types_are_bound(tmp_path):
 
     helpers.compile_and_link(kernel, [types.float32[:], types.float32], types.void)
     check(result)
+
+
+def test_struct_with_bool_fields_stores_as_bytes(tmp_path):
+    """A struct holding `bool`s is stored whole (through a pointer, into a C++ slot) and its
+    bool fields read and write as booleans."""
+    import _codegen_helpers as helpers
+    from numba.cuda import types
+
+    result = bind(tmp_path, "bool_fields.cuh")
+    check(result)  # returns Flags through a pointer: i1 fields did not store into i8 slots
+    module = helpers.import_module(result.path)
+    env = {"Flags": module.Flags, "is_on": module.is_on}
+    exec(
+        "def kernel(out, x):\n"
+        "    f = Flags(x)\n"
+        "    f.off = not f.on\n"
+        "    out[0] = is_on(f.set(x)) and f.off == (x <= 0)\n",
+        env,
+    )
+    helpers.compile_and_link(env["kernel"], [types.uint8[:], types.int32], types.void)

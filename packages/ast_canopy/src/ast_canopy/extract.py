@@ -78,9 +78,10 @@ def fallback_id(qualified_name: str, param_types: Iterable[str], extra: str = ""
 class _Extractor:
     """One extraction pass; holds the per-run caches (never shared between runs)."""
 
-    def __init__(self, tu, retain: frozenset[str]):
+    def __init__(self, tu, retain: frozenset[str], toolkit: frozenset[str] = frozenset()):
         self.tu = tu
         self.retain = retain
+        self.toolkit = toolkit  # retained files of the CUDA toolkit: see Function.is_defined
         self.pretty = _clang.Printer.for_tu(tu)
         self._realpaths: dict[int, str] = {}
         self._types: dict[tuple[str, str, str], Type] = {}
@@ -340,7 +341,7 @@ class _Extractor:
             is_variadic=variadic,
             is_deleted=text.rstrip().endswith("= delete"),
             operator=operator,
-            is_defined=template or c.get_definition() is not None,
+            is_defined=template or c.get_definition() is not None or loc.file in self.toolkit,
             is_specialization=not template and c.specialized_template is not None,
             is_invalid=_clang.is_invalid_declaration(c)
             or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
@@ -628,9 +629,16 @@ def _split_template_args(spelling: str) -> tuple[str, ...]:
 
 
 def extract(
-    tu, files_to_retain: Iterable[str], diagnostics: tuple[Diagnostic, ...] = ()
+    tu,
+    files_to_retain: Iterable[str],
+    diagnostics: tuple[Diagnostic, ...] = (),
+    toolkit_dirs: Iterable[str] = (),
 ) -> Declarations:
-    """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``."""
-    ex = _Extractor(tu, frozenset(os.path.realpath(f) for f in files_to_retain))
+    """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``;
+    ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``)."""
+    retain = frozenset(os.path.realpath(f) for f in files_to_retain)
+    roots = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
+    toolkit = frozenset(f for f in retain if f.startswith(roots)) if roots else frozenset()
+    ex = _Extractor(tu, retain, toolkit)
     ex.run()
     return ex.result(diagnostics)

@@ -14,6 +14,10 @@ LEGACY_WARP_INTRINSICS = frozenset(
 )
 LEGACY_WARP_INTRINSICS_REMOVED_AT = 70
 
+# libcu++ declares ``__cuda_ptx_<op>_is_not_supported_before_SM_<N>__()`` and never defines it:
+# calling it is how libcu++ reports an unsupported arch, at link time.
+_LINK_ERROR_MARKER = re.compile(r"_is_not_supported_before_SM_\w+__$")
+
 
 def _arch_number(arch: str) -> int | None:
     match = re.match(r"(?:sm|compute)_(\d+)", arch)
@@ -30,6 +34,8 @@ def unusable_reason(fn: Function, arch: str, *, defaulted: bool = False) -> str 
         )
     if fn.is_specialization:
         return "template specialisation (templates are not bound yet)"
+    if _LINK_ERROR_MARKER.search(fn.name):
+        return "libcu++'s unsupported-arch marker: declared, never defined, on purpose"
     if not fn.is_defined and not defaulted:
         return "declared but never defined in the headers: nothing to link against"
     number = _arch_number(arch)

@@ -28,7 +28,10 @@ def _field_setter(field):
     def set_field(context, builder, sig, args):
         helper = context.make_helper(builder, sig.args[0], value=args[0])
         position = context.data_model_manager[sig.args[0]].get_field_position(field)
-        helper[position] = args[1]  # by position: see _field_getter
+        value, field_type = args[1], sig.args[1]
+        if field_type in _STORED_AS:
+            value = context.cast(builder, value, field_type, _STORED_AS[field_type])
+        helper[position] = value  # by position: see _field_getter
         return helper._getvalue()
 
     return set_field
