@@ -115,20 +115,29 @@ class _Glue:
         # the same C++ entity (they share its struct types)
         self.suffix = f"_{id(self):x}"
 
-    def _compile(self, names):
+    def _attempt(self, names):
+        """(LTOIR, "", line -> shim) when the glue of ``names`` compiles, else (None, log, ...)."""
         lines, owner = self.prelude.splitlines(), {}
         for name in names:
             owner[len(lines) + 1] = name
             lines.append(self.shims[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
         try:
             source = "\n".join(lines) + "\n"
-            return _nvrtc_ltoir(source, self.arch, self.include_dirs, self.headers), {}
-        except GlueCompileError as error:  # the log names the failing lines
-            log = str(error)
-            errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
-            hits = _re.findall(errors, log)  # warnings on a shim's line are not its failure
-            culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
-            return None, dict.fromkeys(culprits or names, log)
+            return _nvrtc_ltoir(source, self.arch, self.include_dirs, self.headers), "", owner
+        except GlueCompileError as error:
+            return None, str(error), owner
+
+    def _compile(self, names):
+        code, log, owner = self._attempt(names)
+        if code is not None:
+            return code, {}
+        errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
+        hits = _re.findall(errors, log)  # the log names the failing lines (not warnings)
+        culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
+        if culprits:
+            return None, dict.fromkeys(culprits, log)
+        # no shim line to blame (an error inside a header): find the culprits by bisection
+        return None, _bisect_culprits(list(names), lambda some: self._attempt(some)[1], log)
 
     def linkable(self, shim, what):
         from cuda.bindings import nvrtc
@@ -148,6 +157,21 @@ class _Glue:
         if shim in failed:
             raise GlueCompileError(f"the C++ glue for {what} does not compile:\n{failed[shim]}")
         return obj
+
+
+def _bisect_culprits(names, log_of, log):
+    """{shim: log} of the shims whose glue fails (``log_of(shims)``: NVRTC's log, "" when
+    they compile; ``log``: that of ``names``). Halves are compiled apart until each failure is
+    one shim's; shims that fail only together are all blamed."""
+    if len(names) == 1:
+        return {names[0]: log}
+    half = len(names) // 2
+    found = {}
+    for part in (names[:half], names[half:]):
+        part_log = log_of(part)
+        if part_log:
+            found.update(_bisect_culprits(part, log_of, part_log))
+    return found or dict.fromkeys(names, log)
 
 
 class _Registries:
