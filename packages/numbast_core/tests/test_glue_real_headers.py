@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 GLUE = Path(__file__).resolve().parent / "data" / "glue"
 
 
@@ -125,3 +127,80 @@ def test_struct_with_bool_fields_stores_as_bytes(tmp_path):
         env,
     )
     helpers.compile_and_link(env["kernel"], [types.uint8[:], types.int32], types.void)
+
+
+BY_REFERENCE_KERNEL = """
+def kernel(out, states, seed):
+    s = State()
+    state_init(seed, s)  # State*: a variable, written back
+    a = state_next(s)  # State&
+    b = state_next(s)
+    state_init(seed, states[1])  # an array element, stored back
+    c = state_next(states[1])
+    t = State()
+    state_init(seed + 1, t)
+    state_swap(s, t)  # two arguments written back
+    out[0] = a
+    out[1] = b
+    out[2] = c
+    out[3] = state_peek(t)
+    out[4] = float32(s.counter)
+"""
+
+
+def by_reference_kernel(tmp_path):
+    import _codegen_helpers as helpers
+    from numba.cuda import types
+
+    result = bind(tmp_path, "by_reference.cuh")
+    module = helpers.import_module(result.path)
+    env = {n: getattr(module, n) for n in ("State", "state_init", "state_next", "state_peek")}
+    env["state_swap"], env["float32"] = module.state_swap, types.float32
+    exec(BY_REFERENCE_KERNEL, env)
+    argtypes = [types.float32[:], types.Array(module._type_State, 1, "C"), types.uint32]
+    return result, module, env["kernel"], argtypes
+
+
+def test_structs_pass_by_reference_from_variables_and_array_elements(tmp_path):
+    """`T&` / `T*` parameters to a bound struct take a variable or an array element (written
+    back), pointer arguments still work, and a temporary is refused with a clear error."""
+    import _codegen_helpers as helpers
+    from numba.cuda import types
+
+    result, module, kernel, argtypes = by_reference_kernel(tmp_path)
+    init = next(f for f in result.plan.functions if f.python_name == "state_init")
+    assert [[p.mode for p in o.params] for o in init.overloads] == [["in", "in"], ["in", "inout"]]
+    helpers.compile_and_link(kernel, argtypes, types.void)
+    check(result)  # the pointer overload too
+    env = {"State": module.State, "state_next": module.state_next}
+    exec("def temporary(out):\n    out[0] = state_next(State())\n", env)
+    with pytest.raises(Exception, match="of a temporary struct value"):
+        helpers.compile_and_link(env["temporary"], [types.float32[:]], types.void)
+
+
+def test_curand_works_with_no_intrinsic(tmp_path):
+    """conformance/configs/curand_kernel.yml: a local state and a state in an array element
+    are initialised and drawn from by reference (compile+link for sm_90)."""
+    import _codegen_helpers as helpers
+    import numbast_core
+    from numba.cuda import types
+
+    config = Path(__file__).resolve().parents[3] / "conformance" / "configs" / "curand_kernel.yml"
+    result = numbast_core.generate(numbast_core.load_config(config), tmp_path)
+    module = helpers.import_module(result.path)
+    names = ("curandStatePhilox4_32_10_t", "curand_init", "curand_normal", "curand_uniform")
+    env = {name: getattr(module, name) for name in names}
+    env["cuda"] = __import__("numba").cuda
+    env["StateType"] = module._type_curandStatePhilox4_32_10
+    exec(
+        "def kernel(out, seed, sub, off):\n"
+        "    s = curandStatePhilox4_32_10_t()\n"
+        "    curand_init(seed, sub, off, s)\n"
+        "    x = curand_normal(s)\n"
+        "    states = cuda.local.array(2, StateType)\n"
+        "    curand_init(seed, sub, off, states[1])\n"
+        "    out[0] = x + curand_uniform(states[1])\n",
+        env,
+    )
+    argtypes = [types.float32[:], types.uint64, types.uint64, types.uint64]
+    helpers.compile_and_link(env["kernel"], argtypes, types.void)

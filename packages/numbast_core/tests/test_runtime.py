@@ -79,7 +79,7 @@ def test_functions_only_module_has_a_short_runtime_without_struct_code(plain):
     text = plain.path.read_text()
     assert runtime_features(plain.plan) == frozenset()
     lines = _runtime_of(text).count("\n")
-    assert lines <= 300, lines
+    assert lines <= 320, lines  # (+ bisection of glue errors no shim line is blamed for)
     for name in (
         "_struct_type",
         "_bind_struct",

@@ -78,10 +78,10 @@ def fallback_id(qualified_name: str, param_types: Iterable[str], extra: str = ""
 class _Extractor:
     """One extraction pass; holds the per-run caches (never shared between runs)."""
 
-    def __init__(self, tu, retain: frozenset[str], toolkit: frozenset[str] = frozenset()):
+    def __init__(self, tu, retain: frozenset[str], toolkit: tuple[str, ...] = ()):
         self.tu = tu
         self.retain = retain
-        self.toolkit = toolkit  # retained files of the CUDA toolkit: see Function.is_defined
+        self.toolkit = toolkit  # the CUDA toolkit's include dirs ("/" ended): Function.is_defined
         self.pretty = _clang.Printer.for_tu(tu)
         self._realpaths: dict[int, str] = {}
         self._types: dict[tuple[str, str, str], Type] = {}
@@ -341,7 +341,9 @@ class _Extractor:
             is_variadic=variadic,
             is_deleted=text.rstrip().endswith("= delete"),
             operator=operator,
-            is_defined=template or c.get_definition() is not None or loc.file in self.toolkit,
+            is_defined=template
+            or c.get_definition() is not None
+            or bool(self.toolkit and loc.file.startswith(self.toolkit)),
             is_specialization=not template and c.specialized_template is not None,
             is_invalid=_clang.is_invalid_declaration(c)
             or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
@@ -637,8 +639,7 @@ def extract(
     """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``;
     ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``)."""
     retain = frozenset(os.path.realpath(f) for f in files_to_retain)
-    roots = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
-    toolkit = frozenset(f for f in retain if f.startswith(roots)) if roots else frozenset()
+    toolkit = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
     ex = _Extractor(tu, retain, toolkit)
     ex.run()
     return ex.result(diagnostics)

@@ -55,7 +55,18 @@ def plan_functions(
             seen_mangled[fn.mangled_name] = where
             cooperative = any(p.match(fn.name) or p.match(cxx) for p in cooperative_patterns)
             callee = "::" + cxx if fn.namespace else fn.name
-            planned = variants(config, fn, known, ShimKind.CALL, callee, cooperative=cooperative)
+            planned = variants(
+                config, fn, known, ShimKind.CALL, callee, cooperative=cooperative, write_back="refs"
+            )
+            # a T* to a bound struct takes a pointer, and (these variants) a struct variable
+            by_ref = variants(
+                config, fn, known, ShimKind.CALL, callee, cooperative=cooperative,
+                write_back="refs and pointers", shim_tag="_byref",
+            )  # fmt: skip
+            if [p.mode for o in by_ref for p in o.params] != [
+                p.mode for o in planned for p in o.params
+            ]:
+                planned += by_ref
         except Skip as skip:
             skipped.append(Skipped("function", cxx, str(skip), where))
             continue

@@ -30,6 +30,7 @@ class Passing(enum.Enum):
     CONST_POINTER = "const pointer"  # T const* a; callee gets *a
     MUTABLE_POINTER = "mutable pointer"  # T* a; callee gets *a (an lvalue it may change)
     MOVE = "move"  # T* a; callee gets static_cast<T&&>(*a) (an rvalue reference parameter)
+    ADDRESS = "address"  # T* a; callee gets a (a T* parameter given a struct variable's slot)
 
 
 @dataclass(frozen=True)

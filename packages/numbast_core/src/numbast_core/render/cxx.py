@@ -41,6 +41,8 @@ def _declaration(arg: ShimArg) -> str:
 def _use(arg: ShimArg) -> str:
     if arg.passing is Passing.MOVE:
         return f"static_cast<{arg.cxx_type}&&>(*{arg.name})"
+    if arg.passing is Passing.ADDRESS:
+        return arg.name
     return f"*{arg.name}"
 
 

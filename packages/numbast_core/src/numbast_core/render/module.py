@@ -24,7 +24,7 @@ def runtime_features(plan: BindingPlan) -> frozenset[str]:
         or st.item_setters
         or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
         for st in plan.structs
-    )
+    ) or any(p.mode == "inout" for fn in plan.functions for o in fn.overloads for p in o.params)
     used = {
         "enums": plan.enums,
         "structs": plan.structs,
@@ -93,7 +93,9 @@ def _struct_block(st: StructBinding) -> str:
 def _function_block(fn: FunctionBinding) -> str:
     doc = "\n".join(dict.fromkeys(o.cxx_signature for o in fn.overloads))
     rows = "".join(_overload_row(o) for o in fn.overloads)
-    head = f"{fn.python_name} = _function(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
+    writes = any(p.mode == "inout" for o in fn.overloads for p in o.params)
+    function = "_writing_function" if writes else "_function"
+    head = f"{fn.python_name} = {function}(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
     return f"{head}\n{rows}])\n"
 
 
