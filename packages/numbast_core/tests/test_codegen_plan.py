@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import _codegen_helpers as helpers
 import pytest
 from ast_canopy.model import (
@@ -294,3 +296,16 @@ def test_libcuxx_unsupported_arch_markers_and_undefined_functions_are_skipped():
         marker: "libcu++'s unsupported-arch marker: declared, never defined, on purpose",
         "nowhere": "declared but never defined in the headers: nothing to link against",
     }
+
+
+def test_cuda_bool_wrappers_of_legacy_votes_are_skipped_but_a_users_any_is_not():
+    cuda = Location("/cuda/include/device_atomic_functions.hpp", 9, 1)
+    decls = [
+        dataclasses.replace(fn("any", [("c", INT)]), location=cuda),
+        fn("all", [("c", INT)]),  # a user's own `all` (LOC is /virtual/h.cuh)
+    ]
+    plan = plan_of(decls)
+    assert [f.python_name for f in plan.functions] == ["all"]
+    assert reasons(plan)["any"] == (
+        "legacy warp intrinsic: ptxas rejects it for sm_90; use `__any_sync`"
+    )

@@ -78,7 +78,7 @@ def plan_param(
         mapped: Mapped = map_value(value_type, known)
     except Unmapped as err:
         raise Skip(f"parameter {index + 1} type {err} has no Numba mapping") from None
-    spelled = glue_spelling(p.type)
+    spelled = glue_spelling(p.type, at_global_scope(fn))
     # a top-level const of a pointer parameter (`T *const p`) would be doubled by `const*`
     bare = re.sub(r"\s*\bconst$", "", spelled) if value_type.is_pointer else drop_const(spelled)
     if intent is Intent.IN:
@@ -97,6 +97,12 @@ def plan_param(
     return ParamPlan(name, p.type.spelling, mode, mapped.ref), arg
 
 
+def at_global_scope(fn: Function) -> bool:
+    """A free function outside namespaces: the names its declaration writes resolve the same in
+    the glue, which includes the header at global scope."""
+    return fn.qualified_name == fn.name and not fn.namespace
+
+
 def is_void(fn: Function) -> bool:
     return fn.return_type.canonical.strip() == "void"
 
@@ -111,7 +117,7 @@ def result_of(fn: Function, known: KnownTypes) -> tuple[TypeRef | None, str | No
         result = map_value(ret_value, known).ref
     except Unmapped as err:
         raise Skip(f"return type {err} has no Numba mapping") from None
-    spelled = glue_spelling(ret)
+    spelled = glue_spelling(ret, at_global_scope(fn))
     return result, spelled if ret_value.is_pointer else drop_const(spelled)
 
 

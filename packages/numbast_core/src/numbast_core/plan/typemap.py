@@ -129,12 +129,15 @@ _CXX_WORDS = frozenset(
 )
 
 
-def glue_spelling(ty: Type) -> str:
+def glue_spelling(ty: Type, global_scope: bool = False) -> str:
     """The C++ spelling of ``ty`` without its reference, safe to use in the glue: as the
-    declaration writes it where it names only builtins and width typedefs (``uint64_t*`` stays
-    ``uint64_t*``), else the canonical type (a typedef or alias written inside a namespace or
-    class would not resolve at the glue's global scope)."""
+    declaration writes it where that resolves the same at the glue's global scope (a
+    ``global_scope`` free function's types, e.g. ``__mbarrier_t*``; names of only builtins and
+    width typedefs: ``uint64_t*`` is not the parse's ``unsigned long*`` under NVRTC), else the
+    canonical type (a typedef written inside a namespace or class would not resolve there)."""
     base = ty.pointee if (ty.is_lvalue_ref or ty.is_rvalue_ref) and ty.pointee else ty
+    if global_scope and re.fullmatch(r"[\w\s*&:]+", base.spelling) and "::" not in base.spelling:
+        return base.spelling
     words = set(re.findall(r"[A-Za-z_]\w*", base.spelling))
     if (
         "::" not in base.spelling
