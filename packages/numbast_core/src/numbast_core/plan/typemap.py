@@ -137,7 +137,7 @@ def glue_spelling(ty: Type, global_scope: bool = False) -> str:
     canonical type (a typedef written inside a namespace or class would not resolve there)."""
     base = ty.pointee if (ty.is_lvalue_ref or ty.is_rvalue_ref) and ty.pointee else ty
     if global_scope and re.fullmatch(r"[\w\s*&:]+", base.spelling) and "::" not in base.spelling:
-        return base.spelling
+        return re.sub(r"\b(?:struct|class|union|enum)\s+", "", base.spelling)  # as canonical
     words = set(re.findall(r"[A-Za-z_]\w*", base.spelling))
     if (
         "::" not in base.spelling
