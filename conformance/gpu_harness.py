@@ -247,8 +247,9 @@ def cxx_kernel_source(
 
     Without ``prelude`` ("") only the kernel is returned, for many kernels in one program.
 
-    The call is the binding's own C++ expression (``*r = f(*a0, ...)``) with the pointers
-    replaced by locals: the same C++ function, called from C++, no wrapper in between.
+    The call is the binding's own C++ expression (``new (r, ...) R(f(*a0, ...))``, assigned)
+    with the pointers replaced by locals: the same C++ function, called from C++, no wrapper
+    in between.
     """
     params, lines = ["int n"], []
     enums = iter(enum_values)
@@ -273,6 +274,13 @@ def cxx_kernel_source(
     receiver = "*self" in entry["body"]
     body = entry["body"].replace("*self", "v0")
     body = re.sub(r"\*a(\d+)\b", lambda m: f"v{int(m.group(1)) + receiver}", body)
+    # the shim constructs its result in place; the native kernel assigns it, with no helper
+    # (``unsigned int(x)`` is no expression: a type of several words is cast with parentheses)
+    body = re.sub(
+        r"::new \(static_cast<void\*>\(r\), __numbast_slot\(\)\) ([^(]+)\(",
+        lambda m: f"*r = ({m.group(1)})(" if " " in m.group(1).strip() else f"*r = {m.group(1)}(",
+        body,
+    )
     body = re.sub(r"\*r\b", "res", body)
     lines += [body] if result["kind"] == "void" else [f"{result['cxx']} res;", body]
     for k, s in enumerate(slots(result)):

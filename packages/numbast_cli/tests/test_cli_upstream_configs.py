@@ -56,7 +56,7 @@ def test_numba_cuda_fp16_generates_and_checks_unchanged(runner, monkeypatch, tmp
     assert "Entry Point: './numba_cuda/numba/cuda/include/12/cuda_fp16.h' -> " in result.stderr
     text = (tmp_path / "cuda_fp16.py").read_text()
     assert "# Name: Numba float16\n# Version: 0.0.1\n" in text
-    assert "'#include \"cuda_fp16.h\"\\n'" in text  # the glue includes the header by name
+    assert '\'#include "cuda_fp16.h"\\n' in text  # the glue includes the header by name
     assert "\n__half = types.float16  # C++ __half: numba-cuda's own type\n" in text
 
 

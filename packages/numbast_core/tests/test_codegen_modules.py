@@ -34,7 +34,7 @@ def test_bound_names(funcs):
     expected = {
         "add", "axpb", "pick", "scale", "which", "nbt_two_which", "deep",
         "small_size", "small_value", "signed_size", "signed_value", "color_value",
-        "signed_flip", "twice", "divmod_", "split", "inc", "accumulate", "store", "ref_in",
+        "signed_flip", "twice", "divmod", "split", "inc", "accumulate", "store", "ref_in",
         "name_wins", "sum_ptr", "fill", "offset", "name", "make_f2", "f2_dot", "i4_rev",
         "i4_sum", "d2_swap", "half_twice", "half_to_float", "bf16_twice", "bf16_to_float",
         "hopper_only", "broken", "grid_reduce_like",
@@ -63,7 +63,7 @@ def test_namespace_clash_is_renamed_and_reported(funcs):
     bound = _bound(funcs)
     assert bound["which"].cxx_name == "nbt_one::nbt_which"
     assert bound["nbt_two_which"].cxx_name == "nbt_two::nbt_which"
-    assert glue(bound["deep"].overloads[0]).endswith("::nbt_two::deep::nbt_deep(*a0); }")
+    assert glue(bound["deep"].overloads[0]).endswith("int(::nbt_two::deep::nbt_deep(*a0)); }")
     assert (
         "`nbt_two::nbt_which` is bound as `nbt_two_which`: `which` is already taken"
         in funcs.plan.warnings
@@ -86,10 +86,10 @@ def test_overloads_defaults_unnamed(funcs):
 def test_intent_shapes_in_plan(funcs):
     modes = {
         name: [p.mode for p in _bound(funcs)[name].overloads[0].params]
-        for name in ("divmod_", "split", "inc", "accumulate", "store", "ref_in", "name_wins")
+        for name in ("divmod", "split", "inc", "accumulate", "store", "ref_in", "name_wins")
     }
     assert modes == {
-        "divmod_": ["in", "in", "out"],
+        "divmod": ["in", "in", "out"],
         "split": ["in", "out", "out"],  # by index (1) and by name (hi)
         "inc": ["in", "out"],
         "accumulate": ["ptr", "in"],
@@ -219,7 +219,7 @@ def test_result_shapes(funcs_module):
 
     i32, f32 = types.int32, types.float32
     cases = [
-        ("def f(a, b):\n    return divmod_(a, b)", [i32, i32], types.UniTuple(i32, 2)),
+        ("def f(a, b):\n    return divmod(a, b)", [i32, i32], types.UniTuple(i32, 2)),
         ("def f(x):\n    return split(x)", [f32], types.UniTuple(f32, 2)),
         ("def f(x):\n    return inc(x)", [i32], i32),
         ("def f(b):\n    return name_wins(b)", [i32], types.UniTuple(i32, 2)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import _codegen_helpers as helpers
 import pytest
 from ast_canopy.model import (
@@ -77,7 +79,8 @@ def test_prefix_removal_and_python_names():
         [
             fn("cu_add", [("a", INT)]),
             fn("cu_lambda", [("a", INT)]),  # keyword after prefix removal: left alone
-            fn("cu_divmod", [("a", INT)]),  # builtin: suffixed
+            fn("cu_divmod", [("a", INT)]),  # a builtin the runtime does not use: kept
+            fn("cu_len", [("a", INT)]),  # a builtin the runtime reads: suffixed
             fn("install", [("a", INT)]),  # module-reserved name: suffixed
             fn("cu_", [("a", INT)]),  # nothing left: prefix kept
         ],
@@ -86,7 +89,8 @@ def test_prefix_removal_and_python_names():
     assert [f.python_name for f in plan.functions] == [
         "add",
         "cu_lambda",
-        "divmod_",
+        "divmod",
+        "len_",
         "install_",
         "cu_",
     ]
@@ -238,7 +242,7 @@ def test_enums_and_typedefs():
     ]
     assert [(t.python_name, t.target) for t in plan.typedefs] == [
         ("alias", EnumRef("e_small", "small", Scalar("uint8"))),  # the enum class itself
-        ("int_", Scalar("int32")),  # `int` would shadow the builtin
+        ("int_", Scalar("int32")),  # `int` would shadow the builtin the runtime reads
         ("int2", Scalar("int32")),
     ]
     # rendered: an alias of an enum names the enum's Python name
@@ -261,3 +265,47 @@ def test_bindings_never_shadow_the_runtime():
                     fn("_curand_box_muller", [("a", INT)])])  # fmt: skip
     names = {f.python_name for f in plan.functions}
     assert names == {"_function_", "_glue_", "_curand_box_muller"}
+
+
+@pytest.mark.parametrize("arch, bound", [("sm_60", True), ("sm_70", False), ("sm_90", False)])
+def test_legacy_warp_intrinsics_are_skipped_where_ptxas_rejects_them(arch, bound):
+    plan = plan_of(
+        [fn("__any", [("p", INT)]), fn("__any_sync", [("m", INT), ("p", INT)])],
+        **{"GPU Arch": [arch]},
+    )
+    assert [f.python_name for f in plan.functions] == (
+        ["__any", "__any_sync"] if bound else ["__any_sync"]
+    )
+    if not bound:
+        assert reasons(plan)["__any"] == (
+            f"legacy warp intrinsic: ptxas rejects it for {arch}; use `__any_sync`"
+        )
+
+
+def test_libcuxx_unsupported_arch_markers_and_undefined_functions_are_skipped():
+    marker = "__cuda_ptx_barrier_arrive_tx_is_not_supported_before_SM_90__"
+    plan = plan_of(
+        [
+            fn(marker, ret=VOID),
+            fn("nowhere", [("x", INT)], is_defined=False),
+            fn("somewhere", [("x", INT)]),
+        ]
+    )
+    assert [f.python_name for f in plan.functions] == ["somewhere"]
+    assert reasons(plan) == {
+        marker: "libcu++'s unsupported-arch marker: declared, never defined, on purpose",
+        "nowhere": "declared but never defined in the headers: nothing to link against",
+    }
+
+
+def test_cuda_bool_wrappers_of_legacy_votes_are_skipped_but_a_users_any_is_not():
+    cuda = Location("/cuda/include/device_atomic_functions.hpp", 9, 1)
+    decls = [
+        dataclasses.replace(fn("any", [("c", INT)]), location=cuda),
+        fn("all", [("c", INT)]),  # a user's own `all` (LOC is /virtual/h.cuh)
+    ]
+    plan = plan_of(decls)
+    assert [f.python_name for f in plan.functions] == ["all"]
+    assert reasons(plan)["any"] == (
+        "legacy warp intrinsic: ptxas rejects it for sm_90; use `__any_sync`"
+    )

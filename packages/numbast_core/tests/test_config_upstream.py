@@ -200,7 +200,8 @@ def test_quoted_override_reaches_the_glue(tmp_path):
 
     cfg = load(tmp_path, 'Shim Include Override: "\\"cuda_bf16.h\\""\n')
     glue = render.prelude(plan.build(cfg, Declarations()))
-    assert glue.splitlines() == ['#include "cuda_bf16.h"']
+    assert glue.splitlines()[0] == '#include "cuda_bf16.h"'
+    assert glue == '#include "cuda_bf16.h"\n' + render.cxx.PLACEMENT_NEW
 
 
 # ---------------------------------------------------------------------------------------------

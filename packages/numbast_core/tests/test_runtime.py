@@ -79,7 +79,9 @@ def test_functions_only_module_has_a_short_runtime_without_struct_code(plain):
     text = plain.path.read_text()
     assert runtime_features(plain.plan) == frozenset()
     lines = _runtime_of(text).count("\n")
-    assert lines <= 520, lines  # core (~215) + the per-arch glue with its caches (~290)
+    # core (~215) + the glue (~310: precompiled per-arch LTO-IR, disk cache, NVRTC fallback,
+    # bisection); over DESIGN's 300: see issue 14's closing note
+    assert lines <= 560, lines
     for name in (
         "_struct_type",
         "_bind_struct",
@@ -298,3 +300,27 @@ def test_module_imports_under_the_simulator_and_bindings_say_they_need_cuda(with
         assert out[what].startswith("RuntimeError"), out[what]
         assert "needs the CUDA target" in out[what] and "CUDA simulator" in out[what]
     assert "rt_add()" in out["kernel"]
+
+
+def test_an_error_no_shim_line_is_blamed_for_is_bisected_to_its_shims(plain):
+    """NVRTC reports the error in another file (here via #line, as for an error inside a
+    header): the failing shims are found by bisection, the others still compile."""
+    module = helpers.import_module(plain.path)
+    elsewhere = '\n#line 7 "some_header.h"\n'
+    shims = {
+        f"rt_ok{i}": f'extern "C" __device__ void rt_ok{i}(int* r) {{ *r = {i}; }}'
+        for i in range(5)
+    }
+    for bad in ("rt_bad1", "rt_bad2"):
+        shims[bad] = (
+            f'extern "C" __device__ void {bad}(int* r) {{{elsewhere} *r = {bad}_undefined; }}'
+        )
+    glue = module._Glue("", shims, "sm_90")
+    for i in range(5):
+        assert glue.linkable(f"rt_ok{i}", f"rt_ok{i}") is not None
+    for bad in ("rt_bad1", "rt_bad2"):
+        with pytest.raises(
+            module.GlueCompileError, match=f"glue for {bad} does not compile"
+        ) as info:
+            glue.linkable(bad, bad)
+        assert f"{bad}_undefined" in str(info.value)

@@ -92,7 +92,7 @@ def test_operator_index_reads_and_writes(plan):
         ("in", Scalar("float32")),
     ]
     assert setter.spec.kind is ShimKind.SET_ITEM
-    assert "{ *r = *self; (*r)[*a0] = *value; }" in glue(setter)
+    assert "__numbast_slot()) ::geo::Acc(*self); (*r)[*a0] = *value; }" in glue(setter)
     reads = next(o for o in plan.operators if o.label == "operator.getitem").overloads
     assert [o.result for o in reads] == [Scalar("float32"), Scalar("float32")]
     rows = {(r.kind, r.cxx_name, r.status) for r in plan.rows()}

@@ -80,6 +80,7 @@ def test_parameter_rows():
 A0 = ShimArg("a0", "float", Passing.CONST_POINTER)
 A1 = ShimArg("a1", "int", Passing.MUTABLE_POINTER)
 SELF = ShimArg("self", "::geo::Vec", Passing.CONST_POINTER)
+NEW = "::new (static_cast<void*>(r), __numbast_slot()) "  # results are built in place
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ SELF = ShimArg("self", "::geo::Vec", Passing.CONST_POINTER)
     [
         (
             ShimSpec(ShimKind.CALL, "::ns::f", "float", (A0, A1)),
-            "(float* r, float const* a0, int* a1) { *r = ::ns::f(*a0, *a1); }",
+            "(float* r, float const* a0, int* a1) { " + NEW + "float(::ns::f(*a0, *a1)); }",
         ),
         (ShimSpec(ShimKind.CALL, "g", None, (A0,)), "(float const* a0) { g(*a0); }"),
         (
@@ -96,35 +97,39 @@ SELF = ShimArg("self", "::geo::Vec", Passing.CONST_POINTER)
         ),
         (
             ShimSpec(ShimKind.METHOD, "norm", "float", (SELF,)),
-            "(float* r, ::geo::Vec const* self) { *r = (*self).norm(); }",
+            "(float* r, ::geo::Vec const* self) { " + NEW + "float((*self).norm()); }",
         ),
         (
             ShimSpec(ShimKind.CONSTRUCT, "::geo::Vec", "::geo::Vec", (A0,)),
-            "(::geo::Vec* r, float const* a0) { *r = ::geo::Vec(*a0); }",
+            "(::geo::Vec* r, float const* a0) { " + NEW + "::geo::Vec(*a0); }",
         ),
         (
             ShimSpec(ShimKind.DEFAULT_CONSTRUCT, "::geo::Vec", "::geo::Vec", ()),
-            "(::geo::Vec* r) { *r = ::geo::Vec(); }",
+            "(::geo::Vec* r) { " + NEW + "::geo::Vec(); }",
         ),
         (
             ShimSpec(ShimKind.CONVERSION, "", "float", (SELF,)),
-            "(float* r, ::geo::Vec const* self) { *r = static_cast<float>(*self); }",
+            "(float* r, ::geo::Vec const* self) { " + NEW + "float(static_cast<float>(*self)); }",
         ),
         (
             ShimSpec(ShimKind.UNARY, "-", "::geo::Vec", (SELF,)),
-            "(::geo::Vec* r, ::geo::Vec const* self) { *r = -(*self); }",
+            "(::geo::Vec* r, ::geo::Vec const* self) { " + NEW + "::geo::Vec(-(*self)); }",
         ),
         (
             ShimSpec(ShimKind.BINARY, "+", "::geo::Vec", (SELF, A0)),
-            "(::geo::Vec* r, ::geo::Vec const* self, float const* a0) { *r = (*self) + (*a0); }",
+            "(::geo::Vec* r, ::geo::Vec const* self, float const* a0) { "
+            + NEW
+            + "::geo::Vec((*self) + (*a0)); }",
         ),
         (
             ShimSpec(ShimKind.COMPOUND, "*=", "::geo::Vec", (SELF, A0)),
-            "(::geo::Vec* r, ::geo::Vec const* self, float const* a0) { *r = *self; (*r) *= *a0; }",
+            "(::geo::Vec* r, ::geo::Vec const* self, float const* a0) { "
+            + NEW
+            + "::geo::Vec(*self); (*r) *= *a0; }",
         ),
         (
             ShimSpec(ShimKind.INDEX, "", "float", (SELF, A1)),
-            "(float* r, ::geo::Vec const* self, int* a1) { *r = (*self)[*a1]; }",
+            "(float* r, ::geo::Vec const* self, int* a1) { " + NEW + "float((*self)[*a1]); }",
         ),
         (
             ShimSpec(
@@ -134,7 +139,7 @@ SELF = ShimArg("self", "::geo::Vec", Passing.CONST_POINTER)
                 (SELF, A1, ShimArg("value", "float", Passing.CONST_POINTER)),
             ),
             "(::geo::Vec* r, ::geo::Vec const* self, int* a1, float const* value) "
-            "{ *r = *self; (*r)[*a1] = *value; }",
+            "{ " + NEW + "::geo::Vec(*self); (*r)[*a1] = *value; }",
         ),
     ],
 )

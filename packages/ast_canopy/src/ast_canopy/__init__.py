@@ -212,7 +212,7 @@ def _parse(
             if os.path.realpath(f) not in {d.location.file for d in unseen}
         ]
         # Inside the ``with``: locations may point through links in the temp dir.
-        declarations = extract.extract(tu, kept, diags + unseen)
+        declarations = extract.extract(tu, kept, diags + unseen, paths.include_dirs)
         del tu  # disposed of here, not in a finalizer after the ``with`` (see ctrl_c_deferred)
         return declarations
 

@@ -310,6 +310,13 @@ class Printer:
         return cursor.pretty_printed(self.policy)
 
 
+def is_invalid_declaration(cursor: Cursor) -> bool:
+    """clang marked the declaration invalid (an error it recovered from, e.g. an unknown type
+    replaced by ``int``); not wrapped by this cindex."""
+    check = _lib_fn("clang_isInvalidDeclaration", [Cursor], ctypes.c_uint)
+    return bool(check(cursor))
+
+
 # --- clang_Cursor_Evaluate (not wrapped by cindex) -------------------------------------------
 
 _EVAL_INT = 1

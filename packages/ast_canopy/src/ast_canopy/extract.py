@@ -78,9 +78,15 @@ def fallback_id(qualified_name: str, param_types: Iterable[str], extra: str = ""
 class _Extractor:
     """One extraction pass; holds the per-run caches (never shared between runs)."""
 
-    def __init__(self, tu, retain: frozenset[str]):
+    def __init__(self, tu, retain: frozenset[str], toolkit: tuple[str, ...] = ()):
         self.tu = tu
         self.retain = retain
+        self.toolkit = toolkit  # the CUDA toolkit's include dirs ("/" ended): Function.is_defined
+        # file names of the toolkit's headers: a vendored copy (numba-cuda's include/12/
+        # cuda_fp16.h) relies on NVRTC's built-in definitions just as the original does
+        self.toolkit_names = frozenset(
+            name for d in toolkit if os.path.isdir(d) for name in os.listdir(d)
+        )
         self.pretty = _clang.Printer.for_tu(tu)
         self._realpaths: dict[int, str] = {}
         self._types: dict[tuple[str, str, str], Type] = {}
@@ -340,6 +346,13 @@ class _Extractor:
             is_variadic=variadic,
             is_deleted=text.rstrip().endswith("= delete"),
             operator=operator,
+            is_defined=template
+            or c.get_definition() is not None
+            or bool(self.toolkit and loc.file.startswith(self.toolkit))
+            or os.path.basename(loc.file) in self.toolkit_names,
+            is_specialization=not template and c.specialized_template is not None,
+            is_invalid=_clang.is_invalid_declaration(c)
+            or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
         )
 
     def _method(self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...]) -> Method:
@@ -557,6 +570,7 @@ def _merge_function(first: Function, later: Function) -> Function:
         is_constexpr=first.is_constexpr or later.is_constexpr,
         is_inline=first.is_inline or later.is_inline,
         is_deleted=first.is_deleted or later.is_deleted,
+        is_defined=first.is_defined or later.is_defined,
     )
 
 
@@ -623,9 +637,15 @@ def _split_template_args(spelling: str) -> tuple[str, ...]:
 
 
 def extract(
-    tu, files_to_retain: Iterable[str], diagnostics: tuple[Diagnostic, ...] = ()
+    tu,
+    files_to_retain: Iterable[str],
+    diagnostics: tuple[Diagnostic, ...] = (),
+    toolkit_dirs: Iterable[str] = (),
 ) -> Declarations:
-    """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``."""
-    ex = _Extractor(tu, frozenset(os.path.realpath(f) for f in files_to_retain))
+    """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``;
+    ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``)."""
+    retain = frozenset(os.path.realpath(f) for f in files_to_retain)
+    toolkit = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
+    ex = _Extractor(tu, retain, toolkit)
     ex.run()
     return ex.result(diagnostics)

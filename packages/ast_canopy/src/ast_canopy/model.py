@@ -95,6 +95,11 @@ class Function:
     is_variadic: bool = False
     is_deleted: bool = False
     operator: str | None = None  # "+", "==", "[]", "()", ... when the function is an operator
+    # a definition is in the translation unit, or the declaration is in a CUDA toolkit header,
+    # whose declared-only functions NVRTC's built-ins library defines (cuda_fp16.h's under NVRTC)
+    is_defined: bool = True
+    is_specialization: bool = False  # an explicit specialization of a function template
+    is_invalid: bool = False  # clang recovered from an error in it (--bypass-parse-error)
 
 
 @dataclass(frozen=True)

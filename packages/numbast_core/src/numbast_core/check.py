@@ -87,7 +87,8 @@ def _kernel_for(module: ModuleType, calls: Sequence[BoundCallable]) -> tuple[Any
         if callee:
             env[f"f{i}"] = eval(callee, namespace)
         params = [eval(param_expression(p), namespace) for p in call.overload.params]
-        returned = params[1:] if call.form is CallForm.METHOD else params  # not the receiver
+        # what the call returns to Python: not the receiver, nor structs passed by reference
+        returned = [p for p in params if p[0] != "inout"]
         result = module._result_type(eval(type_expr(call.overload.result), namespace), returned)
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
         op = call.operator

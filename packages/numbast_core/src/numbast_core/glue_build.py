@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,9 +121,27 @@ def _chunk(glue: GlueSource, arch: str, names: list[str], dirs) -> tuple[bytes, 
         if isinstance(result, bytes):
             return result, dropped
         hits = {owner[int(a or b)] for a, b in _ERROR_LINE.findall(result) if int(a or b) in owner}
-        dropped += sorted(hits or names)
+        if not hits:  # an error inside a header blames no shim line: bisect the shims
+            hits = _failing(
+                names, lambda some: _ltoir(glue.source(some)[0], arch, dirs, glue.headers)
+            )
+        dropped += sorted(hits)
         names = [n for n in names if n not in dropped]
     return b"", dropped
+
+
+def _failing(names: list[str], compile_: Callable[[list[str]], bytes | str]) -> set[str]:
+    """The shims whose glue fails on its own, found by compiling halves apart (shims that fail
+    only together are all blamed). The generated runtime's ``_bisect_culprits`` does the same
+    at run time, where this module is not importable."""
+    if len(names) == 1:
+        return set(names)
+    half = len(names) // 2
+    found: set[str] = set()
+    for part in (names[:half], names[half:]):
+        if isinstance(compile_(part), str):
+            found |= _failing(part, compile_)
+    return found or set(names)
 
 
 def _links_together(parts: list[bytes], arch: str) -> bool:

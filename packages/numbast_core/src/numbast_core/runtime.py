@@ -8,6 +8,7 @@ them. What a file has above its ``# ---- `` heading (lint directives) is not cop
 from __future__ import annotations
 
 import ast
+import builtins
 from importlib import resources
 
 SECTIONS = ("enums", "structs", "writes", "operators")  # in module order, after the core
@@ -51,3 +52,16 @@ def runtime_names() -> frozenset[str]:
         elif isinstance(node, (ast.If, ast.Try)):
             statements += [*node.body, *node.orelse]
     return frozenset(names)
+
+
+def runtime_builtins() -> frozenset[str]:
+    """Python builtins the runtime reads through module globals (``len``, ``zip``, ...): a
+    binding of that name would replace them for the runtime, so it must not take it. Other
+    builtin names (``sum``, ``next``) are free for bindings."""
+    available = set(dir(builtins))
+    return frozenset(
+        node.id
+        for s in ("core", "glue", *SECTIONS)
+        for node in ast.walk(ast.parse(_source(s)))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in available
+    )

@@ -14,6 +14,7 @@ from .overloads import OverloadSets
 from .params import Skip, variants
 from .shims import ShimKind
 from .typemap import KnownTypes
+from .usable import unusable_reason
 
 
 def plan_functions(
@@ -46,12 +47,26 @@ def plan_functions(
                 raise Skip("variadic")
             if fn.is_deleted:
                 raise Skip("deleted")
+            unusable = unusable_reason(fn, config.gpu_arch[0])
+            if unusable:
+                raise Skip(unusable)
             if fn.mangled_name in seen_mangled:
                 raise Skip(f"duplicate declaration (first at {seen_mangled[fn.mangled_name]})")
             seen_mangled[fn.mangled_name] = where
             cooperative = any(p.match(fn.name) or p.match(cxx) for p in cooperative_patterns)
             callee = "::" + cxx if fn.namespace else fn.name
-            planned = variants(config, fn, known, ShimKind.CALL, callee, cooperative=cooperative)
+            planned = variants(
+                config, fn, known, ShimKind.CALL, callee, cooperative=cooperative, write_back="refs"
+            )
+            # a T* to a bound struct takes a pointer, and (these variants) a struct variable
+            by_ref = variants(
+                config, fn, known, ShimKind.CALL, callee, cooperative=cooperative,
+                write_back="refs and pointers", shim_tag="_byref",
+            )  # fmt: skip
+            if [p.mode for o in by_ref for p in o.params] != [
+                p.mode for o in planned for p in o.params
+            ]:
+                planned += by_ref
         except Skip as skip:
             skipped.append(Skipped("function", cxx, str(skip), where))
             continue

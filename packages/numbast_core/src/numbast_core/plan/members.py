@@ -18,6 +18,7 @@ from .refs import Scalar, StructRef, TypeRef, value_type
 from .shims import Passing, ShimArg, ShimKind, ShimSpec
 from .structs import StructName, plan_fields, struct_order
 from .typemap import BUILTINS, NATIVE_ARITHMETIC, KnownTypes, Unmapped, glue_spelling, vector_type
+from .usable import unusable_reason
 
 _BUILTIN_SCALARS = frozenset(BUILTINS.values())
 
@@ -187,6 +188,9 @@ class _Members:
             raise Skip("host-only")
         if m.is_virtual:
             raise Skip("virtual")
+        unusable = unusable_reason(fn, self.config.gpu_arch[0], defaulted=m.is_defaulted)
+        if unusable:
+            raise Skip(unusable)
         if m.kind is MethodKind.DESTRUCTOR:
             raise Skip("destructor: bound structs are plain values, the destructor is not called")
         if m.kind is MethodKind.MOVE_CONSTRUCTOR:

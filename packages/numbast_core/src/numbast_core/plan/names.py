@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 from collections.abc import Iterable
 
-from ..runtime import runtime_names
+from ..runtime import runtime_builtins, runtime_names
 
 # Names the generated module itself defines (the runtime's, and those the renderer adds), and
-# Python's builtins (the runtime calls e.g. ``divmod`` and ``len`` through module globals, so a
-# binding named ``divmod`` would break it); a binding that would shadow one gets a "_" suffix.
+# the builtins the runtime reads through module globals (``len``: a binding of that name would
+# break it); a binding that would shadow one gets a "_" suffix. Other C++ names are kept, even
+# where they are Python builtins (``sum``, ``next``).
 RESERVED_NAMES = frozenset(
     {"types", "install", "typing_registry", "target_registry", "_glue", "_registries", "_shared"}
-    | {name for name in dir(builtins) if not name.startswith("_")}
+    | runtime_builtins()
     | runtime_names()
 )
 

@@ -10,9 +10,10 @@ from ..config import Config
 from .model import Operator, OperatorBinding, OperatorForm, OperatorKey, OverloadPlan, Skipped
 from .overloads import OverloadSets
 from .params import Skip, drop_const, variants
-from .refs import Scalar, StructRef, TypeRef, value_type
+from .refs import Scalar, StructRef, TypeRef, Vector, value_type
 from .shims import ShimKind
-from .typemap import NATIVE_ARITHMETIC, NATIVE_TYPES, KnownTypes, Unmapped, map_value
+from .typemap import NATIVE_ARITHMETIC, NATIVE_TYPES, KnownTypes, Unmapped, glue_spelling, map_value
+from .usable import unusable_reason
 
 
 def _operators(form: OperatorForm, pairs: str) -> dict[str, Operator]:
@@ -60,17 +61,27 @@ def python_operator(symbol: str, operands: int) -> Operator | None:
     return None
 
 
+# Operand types on which numba-cuda types no Python operator: an operator with one of them is
+# bound. On its scalar types (float16 and bfloat16 included) numba-cuda types them all, and
+# those operators are left to it. Checked against numba-cuda's typing by test_numba_facts.
+UNTYPED_BY_NUMBA_CUDA = (StructRef, Vector)
+
+
 def compound_result(fn: Function, known: KnownTypes) -> tuple[TypeRef, str]:
     """A free compound assignment yields the updated left operand (Python rebinds it)."""
     left = fn.params[0].type
     value = left.pointee if left.pointee is not None else left
-    return map_value(value, known).ref, drop_const(value.canonical)
+    return map_value(value, known).ref, drop_const(glue_spelling(value))
 
 
 def native_operator_skip(operands: list[TypeRef], own: frozenset[str]) -> str | None:
     """Why an operator on these operands is not bound here, or None: it is bound when an operand
-    is a struct of this module or a native scalar in ``own`` (see ``members.native_operands``)."""
-    if any(isinstance(t, StructRef) or (isinstance(t, Scalar) and t.name in own) for t in operands):
+    is a struct of this module, a CUDA vector type, or a native scalar in ``own`` (see
+    ``members.native_operands``)."""
+    if any(
+        isinstance(t, UNTYPED_BY_NUMBA_CUDA) or (isinstance(t, Scalar) and t.name in own)
+        for t in operands
+    ):
         return None
     scalars = {t.name for t in operands if isinstance(t, Scalar)}
     natives = sorted(scalars & set(NATIVE_TYPES.values()))
@@ -102,6 +113,9 @@ def free_operators(
                 raise Skip("host-only")
             if fn.name in config.exclude.functions or fn.qualified_name in config.exclude.functions:
                 raise Skip("excluded by config Exclude.Function")
+            unusable = unusable_reason(fn, config.gpu_arch[0])
+            if unusable:
+                raise Skip(unusable)
             op = python_operator(fn.operator, len(fn.params))
             if op is None:
                 raise Skip(f"operator{fn.operator} has no Python equivalent")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ast_canopy.model import Function
+from ast_canopy.model import Function, Type
 
 from ..config import Config, Intent
 from .model import OverloadPlan, ParamPlan
 from .names import shim_name
-from .refs import TypeRef
+from .refs import StructRef, TypeRef
 from .shims import Passing, ShimArg, ShimKind, ShimSpec
 from .typemap import KnownTypes, Mapped, Unmapped, glue_spelling, map_value
 
@@ -37,13 +37,37 @@ def _intent_for(config: Config, fn: Function, index: int, name: str | None) -> I
     return intents.get(index, Intent.IN)
 
 
+def _written_struct(p_type, known: KnownTypes, pointers: bool) -> Type | None:
+    """The bound struct a ``T&`` (or, with ``pointers``, ``T*``) parameter lets the callee
+    write, or None: such arguments are passed as a variable or array element, and written back
+    (mode "inout", as a non-const method's receiver)."""
+    if p_type.is_lvalue_ref or (pointers and p_type.is_pointer):
+        target = p_type.pointee
+    else:
+        return None
+    if target is None or target.is_const or target.is_pointer:
+        return None
+    try:
+        return target if isinstance(map_value(target, known).ref, StructRef) else None
+    except Unmapped:
+        return None
+
+
 def plan_param(
-    config: Config, fn: Function, index: int, known: KnownTypes
+    config: Config, fn: Function, index: int, known: KnownTypes, write_back: str = ""
 ) -> tuple[ParamPlan, ShimArg]:
-    """The parameter's plan, and how the shim receives it."""
+    """The parameter's plan, and how the shim receives it. ``write_back``: "refs" makes a
+    ``T&`` to a bound struct an "inout" parameter, "refs and pointers" a ``T*`` too."""
     p = fn.params[index]
     name = param_name(index, p.name)
     intent = _intent_for(config, fn, index, p.name)
+    written = None
+    if write_back and intent is Intent.IN:
+        written = _written_struct(p.type, known, pointers=write_back == "refs and pointers")
+    if written is not None:
+        passing = Passing.ADDRESS if p.type.is_pointer else Passing.MUTABLE_POINTER
+        arg = ShimArg(f"a{index}", drop_const(glue_spelling(written)), passing)
+        return ParamPlan(name, p.type.spelling, "inout", map_value(written, known).ref), arg
     is_ref = p.type.is_lvalue_ref or p.type.is_rvalue_ref
     value_type = p.type.pointee if is_ref and p.type.pointee else p.type
     if intent is not Intent.IN and not is_ref:
@@ -54,7 +78,7 @@ def plan_param(
         mapped: Mapped = map_value(value_type, known)
     except Unmapped as err:
         raise Skip(f"parameter {index + 1} type {err} has no Numba mapping") from None
-    spelled = glue_spelling(p.type)
+    spelled = glue_spelling(p.type, at_global_scope(fn))
     # a top-level const of a pointer parameter (`T *const p`) would be doubled by `const*`
     bare = re.sub(r"\s*\bconst$", "", spelled) if value_type.is_pointer else drop_const(spelled)
     if intent is Intent.IN:
@@ -73,6 +97,12 @@ def plan_param(
     return ParamPlan(name, p.type.spelling, mode, mapped.ref), arg
 
 
+def at_global_scope(fn: Function) -> bool:
+    """A free function outside namespaces: the names its declaration writes resolve the same in
+    the glue, which includes the header at global scope."""
+    return fn.qualified_name == fn.name and not fn.namespace
+
+
 def is_void(fn: Function) -> bool:
     return fn.return_type.canonical.strip() == "void"
 
@@ -87,7 +117,7 @@ def result_of(fn: Function, known: KnownTypes) -> tuple[TypeRef | None, str | No
         result = map_value(ret_value, known).ref
     except Unmapped as err:
         raise Skip(f"return type {err} has no Numba mapping") from None
-    spelled = glue_spelling(ret)
+    spelled = glue_spelling(ret, at_global_scope(fn))
     return result, spelled if ret_value.is_pointer else drop_const(spelled)
 
 
@@ -109,6 +139,7 @@ def variants(
     receiver: tuple[ParamPlan, ShimArg] | None = None,
     cooperative: bool = False,
     shim_tag: str = "",
+    write_back: str = "",
 ) -> list[OverloadPlan]:
     """Overload variants of one C++ callable: one per number of trailing defaulted args omitted.
 
@@ -116,7 +147,7 @@ def variants(
     the first argument of members.
     """
     result_type, result_cxx = result if result is not None else result_of(fn, known)
-    planned = [plan_param(config, fn, i, known) for i in range(len(fn.params))]
+    planned = [plan_param(config, fn, i, known, write_back) for i in range(len(fn.params))]
     if receiver is not None:
         planned.insert(0, receiver)
     first_default = len(fn.params)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 class ShimKind(enum.Enum):
     CALL = "call"  # callee(args): a free function, or a static member (callee S::f)
     METHOD = "method"  # (*self).callee(args)
-    CONSTRUCT = "construct"  # *r = callee(args): callee is the struct
-    DEFAULT_CONSTRUCT = "default construct"  # *r = callee(): the implicit default constructor
+    CONSTRUCT = "construct"  # new (r) callee(args): callee is the struct
+    DEFAULT_CONSTRUCT = "default construct"  # new (r) callee(): the implicit default constructor
     CONVERSION = "conversion"  # *r = static_cast<result>(*self)
     UNARY = "unary"  # *r = callee(a0): callee is the C++ operator token
     BINARY = "binary"  # *r = (a0) callee (a1)
@@ -30,6 +30,7 @@ class Passing(enum.Enum):
     CONST_POINTER = "const pointer"  # T const* a; callee gets *a
     MUTABLE_POINTER = "mutable pointer"  # T* a; callee gets *a (an lvalue it may change)
     MOVE = "move"  # T* a; callee gets static_cast<T&&>(*a) (an rvalue reference parameter)
+    ADDRESS = "address"  # T* a; callee gets a (a T* parameter given a struct variable's slot)
 
 
 @dataclass(frozen=True)

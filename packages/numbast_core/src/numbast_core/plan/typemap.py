@@ -126,7 +126,32 @@ def map_value(ty: Type, known: KnownTypes) -> Mapped:
     raise Unmapped(f"`{ty.spelling}`")
 
 
-def glue_spelling(ty: Type) -> str:
-    """The C++ spelling of ``ty`` without its reference, safe to use in the glue."""
+# Typedefs whose target differs between the parse (x86-64 host: ``uint64_t`` is ``unsigned
+# long``) and NVRTC (``unsigned long long``), and that name the same thing at global scope
+# wherever a header writes them: the glue keeps them as written.
+WIDTH_TYPEDEFS = frozenset(
+    {f"{u}int{n}_t" for u in ("", "u") for n in (8, 16, 32, 64)}
+    | {"size_t", "ptrdiff_t", "intptr_t", "uintptr_t"}
+)
+_CXX_WORDS = frozenset(
+    {"const", "volatile", "signed", "unsigned", "char", "short", "int", "long", "float", "double"}
+)
+
+
+def glue_spelling(ty: Type, global_scope: bool = False) -> str:
+    """The C++ spelling of ``ty`` without its reference, safe to use in the glue: as the
+    declaration writes it where that resolves the same at the glue's global scope (a
+    ``global_scope`` free function's types, e.g. ``__mbarrier_t*``; names of only builtins and
+    width typedefs: ``uint64_t*`` is not the parse's ``unsigned long*`` under NVRTC), else the
+    canonical type (a typedef written inside a namespace or class would not resolve there)."""
     base = ty.pointee if (ty.is_lvalue_ref or ty.is_rvalue_ref) and ty.pointee else ty
+    if global_scope and re.fullmatch(r"[\w\s*&:]+", base.spelling) and "::" not in base.spelling:
+        return re.sub(r"\b(?:struct|class|union|enum)\s+", "", base.spelling)  # as canonical
+    words = set(re.findall(r"[A-Za-z_]\w*", base.spelling))
+    if (
+        "::" not in base.spelling
+        and words & WIDTH_TYPEDEFS
+        and words <= WIDTH_TYPEDEFS | _CXX_WORDS
+    ):
+        return base.spelling
     return base.canonical

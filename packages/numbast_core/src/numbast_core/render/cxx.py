@@ -5,15 +5,27 @@ from __future__ import annotations
 from ..plan.model import BindingPlan, OverloadPlan
 from ..plan.shims import Passing, ShimArg, ShimKind, ShimSpec
 
+# Results are constructed in the result slot, never assigned: types without a usable
+# ``operator=`` (cooperative_groups' thread_block) bind too. NVRTC has no <new>, and declaring
+# the standard placement ``operator new(size_t, void*)`` would clash where a header already
+# has; an operator new of our own, told apart by a tag parameter, clashes with nothing.
+PLACEMENT_NEW = (
+    "struct __numbast_slot {};\n"
+    "__device__ inline void* operator new(decltype(sizeof(0)), void* p, __numbast_slot) noexcept"
+    " { return p; }\n"
+    "__device__ inline void operator delete(void*, void*, __numbast_slot) noexcept {}\n"
+)
+
 
 def prelude(plan: BindingPlan) -> str:
-    """What precedes the shims: the config's macros, then the entry point's include."""
+    """What precedes the shims: the config's macros, the entry point's include, then the
+    placement operator new the shims construct their results with."""
     defines = "".join(
         f"#define {name} {value}\n" if value is not None else f"#define {name}\n"
         for name, value in plan.macros
     )
     include = include_directive(plan.entry_point_include, plan.entry_point_include_quoted)
-    return defines + include + "\n"
+    return defines + include + "\n" + PLACEMENT_NEW
 
 
 def include_directive(header: str, quoted: bool) -> str:
@@ -29,7 +41,14 @@ def _declaration(arg: ShimArg) -> str:
 def _use(arg: ShimArg) -> str:
     if arg.passing is Passing.MOVE:
         return f"static_cast<{arg.cxx_type}&&>(*{arg.name})"
+    if arg.passing is Passing.ADDRESS:
+        return arg.name
     return f"*{arg.name}"
+
+
+def _construct(spec: ShimSpec, *args: str) -> str:
+    """Construct the result in ``*r`` from ``args`` (a prvalue of its type is elided)."""
+    return f"::new (static_cast<void*>(r), __numbast_slot()) {spec.result}({', '.join(args)});"
 
 
 def _body(spec: ShimSpec) -> str:
@@ -39,21 +58,21 @@ def _body(spec: ShimSpec) -> str:
         call = f"{callee}({', '.join(a)})"
         if kind is ShimKind.METHOD:
             call = f"({a[0]}).{callee}({', '.join(a[1:])})"
-        return f"{call};" if spec.result is None else f"*r = {call};"
+        return f"{call};" if spec.result is None else _construct(spec, call)
     if kind in (ShimKind.CONSTRUCT, ShimKind.DEFAULT_CONSTRUCT):
-        return f"*r = {callee}({', '.join(a)});"
+        return _construct(spec, *a)
     if kind is ShimKind.CONVERSION:
-        return f"*r = static_cast<{spec.result}>({a[0]});"
+        return _construct(spec, f"static_cast<{spec.result}>({a[0]})")
     if kind is ShimKind.UNARY:
-        return f"*r = {callee}({a[0]});"
+        return _construct(spec, f"{callee}({a[0]})")
     if kind is ShimKind.BINARY:
-        return f"*r = ({a[0]}) {callee} ({a[1]});"
+        return _construct(spec, f"({a[0]}) {callee} ({a[1]})")
     if kind is ShimKind.COMPOUND:
-        return f"*r = {a[0]}; (*r) {callee} {a[1]};"
+        return f"{_construct(spec, a[0])} (*r) {callee} {a[1]};"
     if kind is ShimKind.INDEX:
-        return f"*r = ({a[0]})[{a[1]}];"
+        return _construct(spec, f"({a[0]})[{a[1]}]")
     if kind is ShimKind.SET_ITEM:
-        return f"*r = {a[0]}; (*r)[{a[1]}] = {a[2]};"
+        return f"{_construct(spec, a[0])} (*r)[{a[1]}] = {a[2]};"
     raise ValueError(f"unknown shim kind {kind}")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..glue_build import ModuleGlue
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
-from ..plan.refs import value_type
+from ..plan.refs import Vector, value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -32,7 +32,7 @@ def runtime_features(plan: BindingPlan) -> frozenset[str]:
         or st.item_setters
         or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
         for st in plan.structs
-    )
+    ) or any(p.mode == "inout" for fn in plan.functions for o in fn.overloads for p in o.params)
     foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     used = {
         "enums": plan.enums or foreign_enums,
@@ -127,9 +127,12 @@ def _struct_block(st: StructBinding) -> str:
 def _function_block(fn: FunctionBinding) -> str:
     doc = "\n".join(dict.fromkeys(o.cxx_signature for o in fn.overloads))
     rows = "".join(_overload_row(o) for o in fn.overloads)
-    head = f"{fn.python_name} = _function(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
+    writes = any(p.mode == "inout" for o in fn.overloads for p in o.params)
+    function = "_writing_function" if writes else "_function"
+    head = f"{fn.python_name} = {function}(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
     enums = [foreign_enum_args(o) for o in fn.overloads]
-    named = f", enums={enums!r}" if any(enums) else ""  # IntEnum members checked by name
+    # IntEnum members checked by name (not for overloads that write structs back)
+    named = f", enums={enums!r}" if any(enums) and not writes else ""
     return f"{head}\n{rows}]{named})\n"
 
 
@@ -207,7 +210,9 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
-        # numba-cuda's own types only where this module binds operators on them
+        # the operators apply when an operand is one of the module's structs, a CUDA vector type
+        # (numba-cuda types no operator on those), or one of numba-cuda's own types where this
+        # module binds operators on it
         operands = {
             value_type(p.type) for op in plan.operators for o in op.overloads for p in o.params
         }
@@ -216,6 +221,8 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
             for st in plan.structs
             if st.native is None or st.native in operands
         )
+        vectors = sorted((t for t in operands if isinstance(t, Vector)), key=lambda v: v.name)
+        owned += "".join(f"{type_expr(v)}, " for v in vectors)
         rows = "".join(
             f"    ({operator_key(op.operator)}, [\n{_rows(op.overloads, 8)}    ]),\n"
             for op in plan.operators

@@ -57,8 +57,9 @@ def param_expression(p: ParamPlan) -> str:
 
 
 def typedef_target(ref: TypeRef) -> str:
-    """A typedef's value: the bound enum class itself, or the Numba type."""
-    return ref.python_name if isinstance(ref, EnumRef) else type_expr(ref)
+    """A typedef's value: the bound enum class or struct itself (``curandState_t()`` constructs
+    a ``curandStateXORWOW``), or the Numba type."""
+    return ref.python_name if isinstance(ref, (EnumRef, StructRef)) else type_expr(ref)
 
 
 def vector_constructor(vector: Vector) -> str:

@@ -5,6 +5,7 @@
 # glue, precompiled to LTO-IR per GPU arch next to this file (else compiled with NVRTC at run
 # time, cached on disk) and linked, in chunks, into the kernels that call them; LTO inlines them.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
+import builtins as _builtins
 import gc as _gc
 import importlib.metadata as _metadata
 import operator as _operator
@@ -114,7 +115,7 @@ def _call(context, builder, glue, row, args, argtypes):
             outs.append((slot_type, _slot(context, builder, slot_type)))
             pointers.append(outs[-1][1])
             continue
-        value, value_type = next(supplied)
+        value, value_type = supplied.__next__()  # `next` is free for a binding of that name
         if mode == "ptr":
             pointers.append(value)
             continue
@@ -142,19 +143,22 @@ def _pack(context, builder, ty, values):
 def _lowering(glue, row):
     def lower(context, builder, sig, args):
         values = _call(context, builder, glue, row, args, sig.args)
-        if row[3] and row[3][0][0] == "inout":  # (the method's result, the updated receiver)
-            result = _pack(context, builder, sig.return_type[0], values[:-1])
-            return context.make_tuple(builder, sig.return_type, [result, values[-1]])
+        written = len([mode for mode, _, _ in row[3] if mode == "inout"])
+        if written:  # (the result, the updated receiver or by-reference struct arguments)
+            result = _pack(context, builder, sig.return_type[0], values[:-written])
+            return context.make_tuple(builder, sig.return_type, [result, *values[-written:]])
         return _pack(context, builder, sig.return_type, values)
 
     return lower
 
 
 def _result_type(ret, params):
-    """(result, out_return values) and, for a non-const method, (that, the updated receiver)."""
+    """(result, out_return values) and, where the shim writes arguments back (a non-const
+    method's receiver, structs passed by reference), (that, *their updated values)."""
     values = ([] if ret is None else [ret]) + [slot for mode, _, slot in params if mode == "out"]
     result = types.void if not values else values[0] if len(values) == 1 else types.Tuple(values)
-    return types.Tuple((result, params[0][2])) if params and params[0][0] == "inout" else result
+    written = [slot for mode, _, slot in params if mode == "inout"]
+    return types.Tuple((result, *written)) if written else result
 
 
 def _case(row, recvr=None):

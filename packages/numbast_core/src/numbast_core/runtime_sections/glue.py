@@ -64,8 +64,8 @@ def _toolchain_warning():
 
         with open(_os.path.join(_cuda_include_dirs()[0], "cuda.h"), errors="replace") as f:
             found = _re.search(r"#define\s+CUDA_VERSION\s+(\d+)", f.read())
-        headers = divmod(int(found.group(1)), 1000) if found else None
-        headers = headers and (headers[0], headers[1] // 10)
+        version = int(found.group(1)) if found else 0  # CUDA_VERSION: 12080 -> (12, 8)
+        headers = (version // 1000, version % 1000 // 10) if found else None
         tools = {"NVRTC": tuple(nvrtc.nvrtcVersion()[1:]), "nvJitLink": tuple(nvjitlink.version())}
     except Exception:  # no CUDA here: the first kernel says what is missing
         return None
@@ -117,6 +117,21 @@ def _sha256(path):
             return _hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None
+
+
+def _bisect_culprits(names, log_of, log):
+    """{shim: log} of the shims whose glue fails (``log_of(shims)``: NVRTC's log, "" when
+    they compile; ``log``: that of ``names``). Halves are compiled apart until each failure is
+    one shim's; shims that fail only together are all blamed."""
+    if len(names) == 1:
+        return {names[0]: log}
+    half = len(names) // 2
+    found = {}
+    for part in (names[:half], names[half:]):
+        part_log = log_of(part)
+        if part_log:
+            found.update(_bisect_culprits(part, log_of, part_log))
+    return found or dict.fromkeys(names, log)
 
 
 class _Glue:
@@ -211,10 +226,22 @@ class _Glue:
                 errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
                 hits = _re.findall(errors, log)  # warnings on a shim's line are not its failure
                 culprits = {owner[int(a or b)] for a, b in hits if int(a or b) in owner}
-                failed.update(dict.fromkeys(culprits or names, log))
+                if culprits:
+                    failed.update(dict.fromkeys(culprits, log))
+                else:  # no shim line to blame (an error inside a header): bisect the shims
+                    log_of = lambda some: self._log(arch, dirs, some)  # noqa: E731
+                    failed.update(_bisect_culprits(list(names), log_of, log))
                 names = [n for n in names if n not in failed]
         _cache_put(key, code, failed)
         return code, failed
+
+    def _log(self, arch, dirs, names):
+        """NVRTC's log for the glue of ``names``; "" when it compiles."""
+        try:
+            _nvrtc_ltoir(self._source(names)[0], arch, dirs, self.headers)
+        except GlueCompileError as error:
+            return str(error)
+        return ""
 
     def _sidecar(self, arch):
         """The precompiled LTO-IR file for ``arch`` (verified), or None: then NVRTC compiles."""
@@ -246,7 +273,7 @@ class _Glue:
         names, data = self.chunks[chunk], self._sidecar(arch)
         if data is not None:  # that arch's chunk: its slice of the sidecar
             _, _, sizes, dropped = self.precompiled[arch]
-            start = sum(sizes[:chunk])
+            start = _builtins.sum(sizes[:chunk])  # (a binding may be named sum)
             code = data[start : start + sizes[chunk]] or None
             return code, dict.fromkeys((n for n in dropped if n in names), None)
         if arch not in self.archs and arch not in self.precompiled:

@@ -26,6 +26,12 @@ def _shared_structs():
     return found
 
 
+# Field types whose value form differs from their bytes in memory (numba's boolean is i1 as a
+# value, i8 in memory): a struct keeps the memory form, so the whole struct value stores as is
+# (into a pointer or a C++ slot); the getter and setter convert.
+_STORED_AS = {types.boolean: types.uint8}
+
+
 def _struct_type(
     name, cxx_name, size, fields, shared, parent=types.Type, model=None, dependency=False
 ):
@@ -52,9 +58,8 @@ def _struct_type(
     for field, field_type, offset, nbytes in fields:
         if offset > end:
             members.append((f"_pad{end}", types.UniTuple(types.uint8, offset - end)))
-        members.append(
-            (field or f"_opaque{offset}", field_type or types.UniTuple(types.uint8, nbytes))
-        )
+        stored = _STORED_AS.get(field_type, field_type)  # a bool field is a byte in memory
+        members.append((field or f"_opaque{offset}", stored or types.UniTuple(types.uint8, nbytes)))
         end = offset + nbytes
     if size > end:
         members.append((f"_pad{end}", types.UniTuple(types.uint8, size - end)))
@@ -141,7 +146,10 @@ def _field_getter(field):
             return value  # the struct's one scalar is the value itself
         helper = context.make_helper(builder, ty, value=value)
         # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
-        return helper[context.data_model_manager[ty].get_field_position(field)]
+        raw = helper[context.data_model_manager[ty].get_field_position(field)]
+        field_type = ty._fields[field]
+        stored = _STORED_AS.get(field_type)
+        return raw if stored is None else context.cast(builder, raw, stored, field_type)
 
     return get
 

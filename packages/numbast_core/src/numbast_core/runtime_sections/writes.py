@@ -4,6 +4,27 @@ def _inout(ty):
     return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
 
 
+def _writing_function(registries, glue, name, doc, rows):
+    """``_function`` for overloads that take structs by reference (``T&``, ``T*``): typed with
+    their result; _StructWrites turns each call into one of the mutator, which returns (result,
+    *updated arguments), and stores every argument back where it came from."""
+    writes = [row for row in rows if any(mode == "inout" for mode, _, _ in row[3])]
+    key = _function(registries, glue, name, doc, [row for row in rows if row not in writes])
+    if _SIMULATOR:
+        return key
+    template = key._numba_type.templates[0]
+    template.numbast_abi, template.numbast_writes = _ABI, {}
+    template.numbast_mutator = _function(registries, glue, f"{name} (writes)", doc, writes)
+    for row in writes:
+        passed = [(mode, ty) for mode, ty, _ in row[3] if mode != "out"]
+        visible = [(mode, ty, slot) for mode, ty, slot in row[3] if mode != "inout"]
+        case = _signature(_result_type(row[2], visible), *[ty for _, ty in passed])
+        template.cases = [*template.cases, case]
+        written = [i for i, (mode, _) in enumerate(passed) if mode == "inout"]
+        template.numbast_writes[case.args] = written
+    return key
+
+
 def _bind_writes(registries, glue, ty, setitem):
     """The functions that _StructWrites calls for ``v.field = x`` and ``v[i] = x``."""
     for field, field_type in ty._fields.items():
@@ -30,7 +51,10 @@ def _field_setter(field):
             return args[1]  # the struct's one scalar is the value itself
         helper = context.make_helper(builder, sig.args[0], value=args[0])
         position = context.data_model_manager[sig.args[0]].get_field_position(field)
-        helper[position] = args[1]  # by position: see _field_getter
+        value, field_type = args[1], sig.args[1]
+        if field_type in _STORED_AS:
+            value = context.cast(builder, value, field_type, _STORED_AS[field_type])
+        helper[position] = value  # by position: see _field_getter
         return helper._getvalue()
 
     return set_field
@@ -62,7 +86,8 @@ class _StructWrites(_Rewrite):
         return any(self._write(inst) for inst in block.body)
 
     def _write(self, inst):
-        """(function, receiver, arguments, their types, result or None, what) of a write."""
+        """(function, the variables it updates, its arguments, result or None, what) of a
+        write."""
         if isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
             name = getattr(inst, "attr", "[]")
             setter = self._setter(inst.target, name)
@@ -70,17 +95,25 @@ class _StructWrites(_Rewrite):
                 return None
             what = "assign an item" if name == "[]" else f"assign field {name!r}"
             index = [getattr(inst, "index_var", None) or inst.index] if name == "[]" else []
-            args = [*index, inst.value]
-            return setter, inst.target, args, [self.typemap[a.name] for a in args], None, what
+            return setter, [inst.target], [inst.target, *index, inst.value], None, what
         call = inst.value if isinstance(inst, _nir.Assign) else None
         if isinstance(call, _nir.Expr) and call.op == "call":
-            method = getattr(self.typemap.get(call.func.name), "template", None)
+            fnty = self.typemap.get(call.func.name)
+            method = getattr(fnty, "template", None)
             ours = getattr(method, "numbast_abi", None) == _ABI and method.numbast_mutator
             if ours and self.calltypes[call].args in method.numbast_mutating:
                 bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
                 what = f"call non-const method {bound.attr!r}"
-                argtypes = self.calltypes[call].args
-                return method.numbast_mutator, bound.value, call.args, argtypes, inst, what
+                receiver = bound.value
+                return method.numbast_mutator, [receiver], [receiver, *call.args], inst, what
+            function = (getattr(fnty, "templates", None) or [None])[0]
+            writes = getattr(function, "numbast_writes", None)
+            if getattr(function, "numbast_abi", None) == _ABI and writes:
+                written = writes.get(self.calltypes[call].args)
+                if written is not None:
+                    what = f"pass by reference to {function.key.__name__}() a copy"
+                    updated = [call.args[i] for i in written]
+                    return function.numbast_mutator, updated, list(call.args), inst, what
         return None
 
     def _store_back(self, var, what, loc):
@@ -114,20 +147,19 @@ class _StructWrites(_Rewrite):
             loc=loc,
         )
 
-    def _call(self, function, receiver, args, argtypes, loc):
-        """``function(receiver, *args)``, typed: (the statement defining ``function``, the call)."""
-        fn = receiver.scope.redefine("$numbast_write", loc)  # a fresh, unique name
+    def _call(self, function, args, loc):
+        """``function(*args)``, typed: (the statement defining ``function``, the call)."""
+        fn = args[0].scope.redefine("$numbast_write", loc)  # a fresh, unique name
         self.typemap[fn.name] = function._numba_type
-        call = _nir.Expr.call(fn, (receiver, *args), (), loc)
-        argtypes = (self.typemap[receiver.name], *argtypes)
+        call = _nir.Expr.call(fn, tuple(args), (), loc)
+        argtypes = tuple(self.typemap[a.name] for a in args)
         typing = self.state.typingctx
         self.calltypes[call] = function._numba_type.get_call_type(typing, argtypes, {})
         return _nir.Assign(_nir.Global("numbast_write", function, loc), fn, loc), call
 
     def _rebind(self, function, receiver, args, loc):
         """``receiver = function(receiver, *args)``, typed."""
-        argtypes = [self.typemap[a.name] for a in args]
-        define, call = self._call(function, receiver, args, argtypes, loc)
+        define, call = self._call(function, [receiver, *args], loc)
         return [define, _nir.Assign(call, receiver, loc)]
 
     def apply(self):
@@ -141,23 +173,24 @@ class _StructWrites(_Rewrite):
                 if copy and inst.value.unversioned_name == inst.target.unversioned_name:
                     merges.append(inst)
                 continue
-            function, receiver, args, argtypes, result, what = write
+            function, updated, args, result, what = write
             loc = inst.loc
-            store = self._store_back(receiver, what, loc)
+            store = [s for var in updated for s in self._store_back(var, what, loc)]
             self.calltypes.pop(inst if result is None else inst.value, None)
-            define, call = self._call(function, receiver, args, argtypes, loc)
+            define, call = self._call(function, args, loc)
             block.append(define)
             if result is None:
-                block.append(_nir.Assign(call, receiver, loc))
-            else:  # (the method's result, the updated receiver)
-                both = receiver.scope.redefine("$numbast_both", loc)
+                block.append(_nir.Assign(call, updated[0], loc))
+            else:  # (the result, the updated receiver or arguments)
+                both = args[0].scope.redefine("$numbast_both", loc)
                 self.typemap[both.name] = self.calltypes[call].return_type
                 block.append(_nir.Assign(call, both, loc))
-                for i, var in enumerate((result.target, receiver)):
+                for i, var in enumerate((result.target, *updated)):
                     item = _nir.Expr.static_getitem(both, i, None, loc)
                     block.append(_nir.Assign(item, var, loc))
             block.body += store
-            rebound = {receiver.name} | {i.target.name for i in store if isinstance(i, _nir.Assign)}
+            rebound = {v.name for v in updated}
+            rebound |= {i.target.name for i in store if isinstance(i, _nir.Assign)}
             block.body += [
                 _nir.Assign(m.value, m.target, loc) for m in merges if m.value.name in rebound
             ]
