@@ -39,7 +39,7 @@ class GlueSource:
     shims: tuple[tuple[str, str], ...]  # (name, text), any order
     suffix: str  # appended to each shim's symbol
     include_dirs: tuple[str, ...]  # absolute, searched after the CUDA include dirs
-    headers: tuple[tuple[str, str], ...]  # in-memory (include name, text)
+    headers: tuple[tuple[str, str | bytes], ...]  # in-memory (include name, text)
     only: tuple[tuple[str, tuple[str, ...]], ...] = ()  # shims declared on some archs only
     chunk_size: int = 0  # 0: one chunk
 
@@ -78,7 +78,8 @@ def nvrtc_version() -> tuple[int, int]:
     try:
         from cuda.bindings import nvrtc
 
-        return tuple(nvrtc.nvrtcVersion()[1:])  # type: ignore[return-value]
+        major, minor = nvrtc.nvrtcVersion()[1:]
+        return int(major), int(minor)
     except Exception as error:  # ImportError, or the library is missing
         raise NvrtcUnavailable(str(error)) from None
 

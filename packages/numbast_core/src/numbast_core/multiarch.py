@@ -36,7 +36,7 @@ def merge(parses: Iterable[Declarations]) -> Declarations:
             for value in getattr(decls, f.name):
                 seen.setdefault(_key(f.name, value), value)
     fields = {name: tuple(values.values()) for name, values in merged.items()}
-    return Declarations(**fields, diagnostics=tuple(diagnostics))
+    return Declarations(**fields, diagnostics=tuple(diagnostics))  # type: ignore[arg-type]
 
 
 def only_on(shims_per_arch: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:

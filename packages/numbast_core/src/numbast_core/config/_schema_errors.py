@@ -19,7 +19,9 @@ MAX_NODES = 100_000  # a config is small; this stops YAML alias bombs early
 
 def known_keys() -> list[str]:
     """The config's top-level keys, as the schema lists them."""
-    return list(_schema_validator(str(schema_path())).schema["properties"])
+    schema = _schema_validator(str(schema_path())).schema
+    assert isinstance(schema, dict)  # the schema file is a mapping (a test reads it)
+    return list(schema["properties"])
 
 
 @functools.lru_cache(maxsize=1)
