@@ -72,7 +72,37 @@ def kernels():
     def enum_of_another_name(r, x):  # C++ refuses a __nv_saturation_t for a cudaRoundMode
         r[0] = cvt_float_to_e8m0(x[0], saturation_t.NOSAT, saturation_t.NOSAT)
 
+    int8, uint8, float16, i32 = types.int8, types.uint8, types.float16, types.int32[:]
+
+    def float16_casts(r, wide, narrow, x, n):  # numba-cuda's test_casting.py kernels' shapes
+        r[0] = float16(x[0])  # float32 -> float16: C++ __half(float)
+        r[1] = float16(int8(n[0]))  # int8 -> float16: C++ promotes to int first
+        r[2] = float16(uint8(n[0]))
+        r[3] = float16(2)  # an integer literal
+        wide[0] = types.float64(r[0])  # float16 -> float64: C++ operator float, then promotes
+        narrow[0] = int8(r[0])
+
+    def float16_operators(r, flags, a, b, n):  # test_operator.py's fp16 kernels' shapes
+        r[0] = a[0] + b[0]
+        r[1] = a[0] * b[0] - a[1] / b[1]
+        r[2] = -a[0]
+        x = a[0]
+        x += b[0]
+        r[3] = x
+        r[4] = a[0] + n[0]  # mixed with int8: the int8 operand is cast to float16
+        flags[0] = a[0] < b[0]
+        flags[1] = a[0] == n[0]
+
+    def fp8_and_bf16_from_float16(r):  # test_fp8_bindings / test_bfloat16_bindings ctor tests
+        r[0] = types.float32(fp8_e4m3(float16(1.0)))
+        r[1] = types.float32(fp8_e4m3(int8(2)))
+        r[2] = types.float32(nv_bfloat16(float16(9)))
+        r[3] = types.float32(nv_bfloat16(uint8(3)))
+
     return {
+        "float16_casts": (float16_casts, (f16, types.float64[:], types.int8[:], f32, i32)),
+        "float16_operators": (float16_operators, (f16, types.boolean[:], f16, f16, types.int8[:])),
+        "fp8_and_bf16_from_float16": (fp8_and_bf16_from_float16, (f32,)),
         "enum_of_another_name": (enum_of_another_name, (types.uint8[:], f32)),
         "fp16_hadd_hmul": (fp16_hadd_hmul, (f16, f16, f16)),
         "bf16_hadd_with_constructor": (bf16_hadd_with_constructor, (bf, bf)),
@@ -114,6 +144,9 @@ def main(folder: Path, out: Path) -> None:
     typing = cuda_target.typing_context
     add = typing.resolve_function_type(operator.add, (types.bfloat16, types.bfloat16), {})
     facts["bfloat16 + bfloat16"] = str(add.return_type)
+    for op in (operator.add, operator.iadd, operator.neg):
+        args = (types.float16,) * (1 if op is operator.neg else 2)
+        facts[f"float16 {op.__name__}"] = str(typing.resolve_function_type(op, args, {}))
     facts["glue compiled"] = {n: bool(m._glue._compiled) for n, m in internal.items()}
     out.write_text(json.dumps({"checks": checks, "facts": facts}, indent=1))
 

@@ -115,9 +115,20 @@ def test_bfloat16_arithmetic_types_as_bfloat16_through_our_operators(swapped):
     assert swapped["facts"]["glue compiled"] == dict.fromkeys(MODULES, True)
 
 
+def test_float16_operators_type_as_float16_through_our_operators(swapped):
+    # numba-cuda 0.30.4 types no float16 arithmetic itself: without these, float16 + float16
+    # is typed as float32 and float16 casts are lowered as invalid NVVM IR (fptrunc to i16)
+    facts = swapped["facts"]
+    assert facts["float16 add"] == facts["float16 iadd"] == "(float16, float16) -> float16"
+    assert facts["float16 neg"] == "(float16,) -> float16"
+
+
 @pytest.mark.parametrize(
     "kernel",
     [
+        "float16_casts",
+        "float16_operators",
+        "fp8_and_bf16_from_float16",
         "fp16_hadd_hmul",
         "bf16_hadd_with_constructor",
         "bf16_constructors",
