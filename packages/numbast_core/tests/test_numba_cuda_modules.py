@@ -123,9 +123,26 @@ def test_float16_operators_type_as_float16_through_our_operators(swapped):
     assert facts["float16 neg"] == "(float16,) -> float16"
 
 
+def test_the_glue_is_compiled_for_the_kernels_arch(swapped):
+    # cuda_bf16.yml lists sm_80; cuda_bf16.h adds bfloat16s with add.bf16 from sm_90 on
+    assert swapped["facts"]["bf16 add sm_80"] == ["fma.rn.bf16"]
+    assert swapped["facts"]["bf16 add sm_90"] == ["add.bf16"]
+
+
+def test_mixed_operands_type_as_with_numba_cudas_own_modules(swapped):
+    # a lossless conversion into float16/bfloat16 takes our operator; any other mix is numba's
+    # number operator (measured with numba-cuda's shipped modules: the same results)
+    facts = swapped["facts"]
+    assert facts["int8 + float16"] == "(float16, float16) -> float16"
+    assert facts["int16 + float16"] == "(float32, float32) -> float32"
+    for a in ("Literal[int](2)", "int64", "float64"):
+        assert facts[f"{a} * bfloat16"] == "(float64, float64) -> float64"
+
+
 @pytest.mark.parametrize(
     "kernel",
     [
+        "bfloat16_mixed_with_integers",
         "float16_casts",
         "float16_operators",
         "fp8_and_bf16_from_float16",

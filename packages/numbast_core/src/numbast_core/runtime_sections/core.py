@@ -2,7 +2,8 @@
 # the other sections and the generated rows use the imports)
 # ---- numbast runtime: shared by every binding in this module -------------------------------
 # Each bound C++ callable has an ``extern "C" __device__`` wrapper ("shim") in this module's C++
-# glue. The glue is compiled once per process with NVRTC to LTO-IR for the module's GPU arch and
+# glue. The glue is compiled once per process and arch with NVRTC to LTO-IR, for the arch of the
+# kernel being compiled (the module's GPU arch where that is unknown), and
 # linked into every kernel that calls a binding; LTO inlines the shims and drops unused ones.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
 import importlib.metadata as _metadata
@@ -41,6 +42,7 @@ from numba.cuda.core.imputils import Registry as _TargetRegistry
 from numba.cuda.core.imputils import builtin_registry as _builtin_target_registry
 from numba.cuda.core.rewrites.registry import Rewrite as _Rewrite
 from numba.cuda.core.rewrites.registry import rewrite_registry as _rewrites
+from numba.cuda.core.targetconfig import ConfigStack as _ConfigStack  # the kernel's flags
 from numba.cuda.typeconv import Conversion as _Conversion
 from numba.cuda.typing.templates import AttributeTemplate as _AttributeTemplate
 from numba.cuda.typing.templates import ConcreteTemplate as _ConcreteTemplate
@@ -115,14 +117,14 @@ class _Glue:
         # the same C++ entity (they share its struct types)
         self.suffix = f"_{id(self):x}"
 
-    def _compile(self, names):
+    def _compile(self, names, arch):
         lines, owner = self.prelude.splitlines(), {}
         for name in names:
             owner[len(lines) + 1] = name
             lines.append(self.shims[name].replace(f" {name}(", f" {name}{self.suffix}(", 1))
         try:
             source = "\n".join(lines) + "\n"
-            return _nvrtc_ltoir(source, self.arch, self.include_dirs, self.headers), {}
+            return _nvrtc_ltoir(source, arch, self.include_dirs, self.headers), {}
         except GlueCompileError as error:  # the log names the failing lines
             log = str(error)
             errors = r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu"
@@ -131,14 +133,19 @@ class _Glue:
             return None, dict.fromkeys(culprits or names, log)
 
     def linkable(self, shim, what):
+        """The glue for the arch of the kernel being compiled (the C++ headers take arch-specific
+        paths: bf16 ``+`` is ``add.bf16`` on sm_90, ``fma.rn.bf16`` on sm_80), else the module's."""
         from cuda.bindings import nvrtc
 
-        key = (self.arch, nvrtc.nvrtcVersion()[1:])
+        flags = _ConfigStack.top_or_none()
+        cc = getattr(flags, "compute_capability", None)
+        arch = f"sm_{cc[0]}{cc[1]}" if cc else self.arch
+        key = (arch, nvrtc.nvrtcVersion()[1:])
         with self._lock:
             if key not in self._compiled:
                 names, failed, code = sorted(self.shims), {}, None
                 while names and code is None:  # drop the shims that fail, compile the rest
-                    code, newly = self._compile(names)
+                    code, newly = self._compile(names, arch)
                     failed.update(newly)
                     names = [n for n in names if n not in failed]
                 callbacks = {"setup_callback": self.setup, "teardown_callback": self.teardown}
