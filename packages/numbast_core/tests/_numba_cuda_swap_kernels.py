@@ -119,6 +119,25 @@ def kernels():
     }
 
 
+def _fast_enum_typing(fp8) -> str:
+    """cuda-bindings >= 13.1.2 enums are int subclasses (FastEnum), not enum.IntEnum: numba-cuda
+    types their members as IntEnumMember but converts only enum.IntEnum members to integers."""
+    from numba.cuda import types
+    from numba.cuda.descriptor import cuda_target
+
+    cudaRoundMode = type("cudaRoundMode", (int,), {})  # what typeof sees: a class of that name
+    args = (
+        types.float32,
+        types.IntEnumMember(fp8.saturation_t, types.int64),
+        types.IntEnumMember(cudaRoundMode, types.int64),
+    )
+    typing = cuda_target.typing_context
+    try:
+        return str(typing.resolve_function_type(fp8.cvt_float_to_e8m0, args, {}))
+    except Exception as error:  # the finding
+        return f"{type(error).__name__}: {error}"
+
+
 def main(folder: Path, out: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _codegen_helpers import compile_and_link
@@ -169,6 +188,7 @@ def main(folder: Path, out: Path) -> None:
             typing.resolve_function_type(operator.mul, (a, types.bfloat16), {})
         )
     facts["glue compiled"] = {n: bool(m._glue._compiled) for n, m in internal.items()}
+    facts["cvt_float_to_e8m0 with a FastEnum member"] = _fast_enum_typing(internal["cuda_fp8"])
     out.write_text(json.dumps({"checks": checks, "facts": facts}, indent=1))
 
 

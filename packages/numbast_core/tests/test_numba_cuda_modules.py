@@ -158,6 +158,13 @@ def test_kernels_compile_and_link_for_sm_90(swapped, kernel):
     assert swapped["checks"][kernel] == "ok"
 
 
+def test_a_cuda_bindings_fast_enum_member_is_accepted_by_its_name(swapped):
+    # on the GPU machine (cuda-bindings 13.2) cvt_float_to_e8m0(x, NOSAT, cudaRoundPosInf)
+    # found no implementation; the C++ parameter's integer type is what the shim receives
+    typed = swapped["facts"]["cvt_float_to_e8m0 with a FastEnum member"]
+    assert typed == "(float32, IntEnum<int64>(saturation_t), int32) -> uint8"
+
+
 def test_an_intenum_of_another_name_is_refused_for_a_foreign_enum(swapped, generated):
     refused = swapped["checks"]["enum_of_another_name"]
     assert refused.startswith("TypingError"), refused
