@@ -33,6 +33,7 @@ def swap_in(folder: Path) -> None:
 def kernels():
     """name -> (kernel, argument types)."""
     from cuda.bindings.runtime import cudaRoundMode
+    from numba import cuda
     from numba.cuda import bf16, fp8, fp16, types  # noqa: F401 (fp8: the wrapper imports)
     from numba.cuda._internal.cuda_bf16 import nv_bfloat16
     from numba.cuda._internal.cuda_fp8 import cvt_float_to_e8m0, fp8_e4m3, saturation_t
@@ -72,7 +73,42 @@ def kernels():
     def enum_of_another_name(r, x):  # C++ refuses a __nv_saturation_t for a cudaRoundMode
         r[0] = cvt_float_to_e8m0(x[0], saturation_t.NOSAT, saturation_t.NOSAT)
 
+    int8, uint8, float16, i32 = types.int8, types.uint8, types.float16, types.int32[:]
+
+    def float16_casts(r, wide, narrow, x, n):  # numba-cuda's test_casting.py kernels' shapes
+        r[0] = float16(x[0])  # float32 -> float16: C++ __half(float)
+        r[1] = float16(int8(n[0]))  # int8 -> float16: C++ promotes to int first
+        r[2] = float16(uint8(n[0]))
+        r[3] = float16(2)  # an integer literal
+        wide[0] = types.float64(r[0])  # float16 -> float64: C++ operator float, then promotes
+        narrow[0] = int8(r[0])
+
+    def float16_operators(r, flags, a, b, n):  # test_operator.py's fp16 kernels' shapes
+        r[0] = a[0] + b[0]
+        r[1] = a[0] * b[0] - a[1] / b[1]
+        r[2] = -a[0]
+        x = a[0]
+        x += b[0]
+        r[3] = x
+        r[4] = a[0] + n[0]  # mixed with int8: the int8 operand is cast to float16
+        flags[0] = a[0] < b[0]
+        flags[1] = a[0] == n[0]
+
+    def fp8_and_bf16_from_float16(r):  # test_fp8_bindings / test_bfloat16_bindings ctor tests
+        r[0] = types.float32(fp8_e4m3(float16(1.0)))
+        r[1] = types.float32(fp8_e4m3(int8(2)))
+        r[2] = types.float32(nv_bfloat16(float16(9)))
+        r[3] = types.float32(nv_bfloat16(uint8(3)))
+
+    def bfloat16_mixed_with_integers(out, a, b):  # test_cupy_bfloat16_interop.py's kernel
+        i = cuda.grid(1)
+        out[i] = 2 * a[i] + 4 * b[i] + bfloat16(3.0)
+
     return {
+        "bfloat16_mixed_with_integers": (bfloat16_mixed_with_integers, (bf, bf, types.int64[:])),
+        "float16_casts": (float16_casts, (f16, types.float64[:], types.int8[:], f32, i32)),
+        "float16_operators": (float16_operators, (f16, types.boolean[:], f16, f16, types.int8[:])),
+        "fp8_and_bf16_from_float16": (fp8_and_bf16_from_float16, (f32,)),
         "enum_of_another_name": (enum_of_another_name, (types.uint8[:], f32)),
         "fp16_hadd_hmul": (fp16_hadd_hmul, (f16, f16, f16)),
         "bf16_hadd_with_constructor": (bf16_hadd_with_constructor, (bf, bf)),
@@ -83,6 +119,25 @@ def kernels():
     }
 
 
+def _fast_enum_typing(fp8) -> str:
+    """cuda-bindings >= 13.1.2 enums are int subclasses (FastEnum), not enum.IntEnum: numba-cuda
+    types their members as IntEnumMember but converts only enum.IntEnum members to integers."""
+    from numba.cuda import types
+    from numba.cuda.descriptor import cuda_target
+
+    cudaRoundMode = type("cudaRoundMode", (int,), {})  # what typeof sees: a class of that name
+    args = (
+        types.float32,
+        types.IntEnumMember(fp8.saturation_t, types.int64),
+        types.IntEnumMember(cudaRoundMode, types.int64),
+    )
+    typing = cuda_target.typing_context
+    try:
+        return str(typing.resolve_function_type(fp8.cvt_float_to_e8m0, args, {}))
+    except Exception as error:  # the finding
+        return f"{type(error).__name__}: {error}"
+
+
 def main(folder: Path, out: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _codegen_helpers import compile_and_link
@@ -91,6 +146,7 @@ def main(folder: Path, out: Path) -> None:
     from numba.cuda import bf16, fp8, fp16, types
     from numba.cuda.descriptor import cuda_target
 
+    f32, bf = types.float32[:], types.bfloat16[:]
     internal = {n: sys.modules[f"numba.cuda._internal.{n}"] for n in MODULES}
     facts = {
         "files": {n: str(Path(m.__file__).resolve()) for n, m in internal.items()},
@@ -111,10 +167,28 @@ def main(folder: Path, out: Path) -> None:
             checks[name] = "ok"
         except Exception as error:  # the finding
             checks[name] = f"{type(error).__name__}: {error}"
+
+    def bf16_add(r, a, b):  # test_bfloat16_bindings.py::test_bf16_intrinsics_used_in_lto
+        r[0] = types.float32(a[0] + b[0])
+
+    for cc in ((8, 0), (9, 0)):  # the glue is compiled for the kernel's arch, not the module's
+        library = compile_and_link(bf16_add, (f32, bf, bf), types.void, cc=cc).library
+        ptx = library.get_lto_ptx(cc=cc)
+        facts[f"bf16 add sm_{cc[0]}{cc[1]}"] = [i for i in ("add.bf16", "fma.rn.bf16") if i in ptx]
     typing = cuda_target.typing_context
     add = typing.resolve_function_type(operator.add, (types.bfloat16, types.bfloat16), {})
     facts["bfloat16 + bfloat16"] = str(add.return_type)
+    for op in (operator.add, operator.iadd, operator.neg):
+        args = (types.float16,) * (1 if op is operator.neg else 2)
+        facts[f"float16 {op.__name__}"] = str(typing.resolve_function_type(op, args, {}))
+    for a, b in ((types.int8, types.float16), (types.int16, types.float16)):
+        facts[f"{a} + {b}"] = str(typing.resolve_function_type(operator.add, (a, b), {}))
+    for a in (types.IntegerLiteral(2), types.int64, types.float64):
+        facts[f"{a} * bfloat16"] = str(
+            typing.resolve_function_type(operator.mul, (a, types.bfloat16), {})
+        )
     facts["glue compiled"] = {n: bool(m._glue._compiled) for n, m in internal.items()}
+    facts["cvt_float_to_e8m0 with a FastEnum member"] = _fast_enum_typing(internal["cuda_fp8"])
     out.write_text(json.dumps({"checks": checks, "facts": facts}, indent=1))
 
 

@@ -115,9 +115,37 @@ def test_bfloat16_arithmetic_types_as_bfloat16_through_our_operators(swapped):
     assert swapped["facts"]["glue compiled"] == dict.fromkeys(MODULES, True)
 
 
+def test_float16_operators_type_as_float16_through_our_operators(swapped):
+    # numba-cuda 0.30.4 types no float16 arithmetic itself: without these, float16 + float16
+    # is typed as float32 and float16 casts are lowered as invalid NVVM IR (fptrunc to i16)
+    facts = swapped["facts"]
+    assert facts["float16 add"] == facts["float16 iadd"] == "(float16, float16) -> float16"
+    assert facts["float16 neg"] == "(float16,) -> float16"
+
+
+def test_the_glue_is_compiled_for_the_kernels_arch(swapped):
+    # cuda_bf16.yml lists sm_80; cuda_bf16.h adds bfloat16s with add.bf16 from sm_90 on
+    assert swapped["facts"]["bf16 add sm_80"] == ["fma.rn.bf16"]
+    assert swapped["facts"]["bf16 add sm_90"] == ["add.bf16"]
+
+
+def test_mixed_operands_type_as_with_numba_cudas_own_modules(swapped):
+    # a lossless conversion into float16/bfloat16 takes our operator; any other mix is numba's
+    # number operator (measured with numba-cuda's shipped modules: the same results)
+    facts = swapped["facts"]
+    assert facts["int8 + float16"] == "(float16, float16) -> float16"
+    assert facts["int16 + float16"] == "(float32, float32) -> float32"
+    for a in ("Literal[int](2)", "int64", "float64"):
+        assert facts[f"{a} * bfloat16"] == "(float64, float64) -> float64"
+
+
 @pytest.mark.parametrize(
     "kernel",
     [
+        "bfloat16_mixed_with_integers",
+        "float16_casts",
+        "float16_operators",
+        "fp8_and_bf16_from_float16",
         "fp16_hadd_hmul",
         "bf16_hadd_with_constructor",
         "bf16_constructors",
@@ -128,6 +156,13 @@ def test_bfloat16_arithmetic_types_as_bfloat16_through_our_operators(swapped):
 )
 def test_kernels_compile_and_link_for_sm_90(swapped, kernel):
     assert swapped["checks"][kernel] == "ok"
+
+
+def test_a_cuda_bindings_fast_enum_member_is_accepted_by_its_name(swapped):
+    # on the GPU machine (cuda-bindings 13.2) cvt_float_to_e8m0(x, NOSAT, cudaRoundPosInf)
+    # found no implementation; the C++ parameter's integer type is what the shim receives
+    typed = swapped["facts"]["cvt_float_to_e8m0 with a FastEnum member"]
+    assert typed == "(float32, IntEnum<int64>(saturation_t), int32) -> uint8"
 
 
 def test_an_intenum_of_another_name_is_refused_for_a_foreign_enum(swapped, generated):

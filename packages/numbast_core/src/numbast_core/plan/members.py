@@ -17,7 +17,7 @@ from .params import Skip, drop_const, plan_param, result_of, variants
 from .refs import Scalar, StructRef, TypeRef, value_type
 from .shims import Passing, ShimArg, ShimKind, ShimSpec
 from .structs import StructName, plan_fields, struct_order
-from .typemap import BUILTINS, NATIVE_ARITHMETIC, KnownTypes, Unmapped, glue_spelling, vector_type
+from .typemap import BUILTINS, KnownTypes, Unmapped, glue_spelling, vector_type
 from .usable import unusable_reason
 
 _BUILTIN_SCALARS = frozenset(BUILTINS.values())
@@ -277,11 +277,11 @@ def plan_struct(
 
 def native_operands(config: Config, names: Iterable[StructName]) -> frozenset[str]:
     """numba-cuda's own scalars whose C++ operators this module binds: only in its separate
-    registry (the global one keeps numba-cuda's meaning), and not those numba-cuda types itself."""
+    registry (the global one keeps numba-cuda's meaning). numba-cuda 0.30.4 types no float16 or
+    bfloat16 arithmetic or casts itself: its own ``_internal`` modules bind them this way."""
     if not config.use_separate_registry:
         return frozenset()
-    natives = {n.native.name for n in names if n.native is not None and not n.dependency}
-    return frozenset(natives - NATIVE_ARITHMETIC)
+    return frozenset(n.native.name for n in names if n.native is not None and not n.dependency)
 
 
 def _native(
@@ -308,13 +308,6 @@ def _native(
         unbound = [(o, reason) for o in binding.ctors if o not in casts]
         conversions = binding.conversions
         operators = members.operators
-        if native.name in NATIVE_ARITHMETIC:  # only casts from this module's structs remain
-            reason = f"numba-cuda has {native.name} arithmetic and numeric casts itself"
-            own = [o for o in casts if isinstance(o.params[0].type, StructRef)]
-            unbound += [(o, reason) for o in casts if o not in own]
-            unbound += [(o, reason) for _, o, _ in conversions]
-            unbound += [(o, reason) for op in operators for o in op.variants]
-            casts, conversions, operators = own, (), []
         implicit = tuple((o.params[0].type, o) for o in casts)
         binding = dataclasses.replace(
             binding, ctors=tuple(casts), implicit_from=implicit, conversions=conversions

@@ -12,7 +12,7 @@ from .overloads import OverloadSets
 from .params import Skip, drop_const, variants
 from .refs import Scalar, StructRef, TypeRef, Vector, value_type
 from .shims import ShimKind
-from .typemap import NATIVE_ARITHMETIC, NATIVE_TYPES, KnownTypes, Unmapped, glue_spelling, map_value
+from .typemap import NATIVE_TYPES, KnownTypes, Unmapped, glue_spelling, map_value
 from .usable import unusable_reason
 
 
@@ -85,8 +85,6 @@ def native_operator_skip(operands: list[TypeRef], own: frozenset[str]) -> str | 
         return None
     scalars = {t.name for t in operands if isinstance(t, Scalar)}
     natives = sorted(scalars & set(NATIVE_TYPES.values()))
-    if any(n in NATIVE_ARITHMETIC for n in natives):
-        return f"numba-cuda types {'/'.join(natives)} arithmetic and comparisons itself"
     if natives:
         return (
             "operands are numba-cuda's own types: their C++ operators are bound only with "

@@ -33,10 +33,6 @@ _BUILTIN_SCALARS: Mapping[str, str] = {
 NATIVE_TYPES: Mapping[str, str] = {"__half": "float16", "__nv_bfloat16": "bfloat16"}
 BUILTINS: Mapping[str, str] = {**_BUILTIN_SCALARS, **NATIVE_TYPES}
 
-# numba-cuda's own scalars whose arithmetic, comparisons and casts to and from numbers numba-cuda
-# has itself: those C++ operators and conversions are not bound (a module binds the others' in
-# its own registry).
-NATIVE_ARITHMETIC: frozenset[str] = frozenset({"float16"})
 
 _INTEGER_BY_SIZE: Mapping[int, str] = {
     1: "int8",

@@ -22,6 +22,16 @@ def _enums_by_name(cases, enums):
                 for i, enum in named
             )
         ]
-        return self._select(fitting, args, kws) if fitting else None
+        if not fitting:
+            return None
+        # numba-cuda converts only enum.IntEnum members to integers; cuda-bindings' enums are
+        # ints of their own class from 13.1.2 on (FastEnum): a member of the named enum is
+        # selected by its value (the call's lowering casts any IntEnumMember to its integer)
+        named = {i for case, n in zip(cases, enums) if case in fitting for i, _ in n}
+        values = tuple(
+            a.dtype if i in named and isinstance(a, types.IntEnumMember) else a
+            for i, a in enumerate(args)
+        )
+        return self._select(fitting, values, kws)
 
     return apply

@@ -1,5 +1,16 @@
 # ruff: noqa: F821 (names defined by core.py, which comes first in every module)
 # ---- runtime section: operators (C++ operators on bound structs) -------------------------------
+def _fits(context, arg, param):
+    """An operand ``arg`` for a parameter ``param`` of a C++ operator. Into numba-cuda's own
+    float16 and bfloat16 only a lossless conversion applies (int8 + float16 is float16); other
+    mixes are numba's number operators' (int64 * bfloat16 is float64), as numba-cuda's own
+    modules type them."""
+    if param not in (types.float16, types.bfloat16) or arg == param:
+        return True
+    conversion = context.can_convert(arg, param)
+    return conversion is not None and conversion <= _Conversion.safe
+
+
 def _operators(registries, glue, owned, operators):
     """Operators whose cases apply only when an operand is one of this module's structs."""
     for op, rows in operators if not _SIMULATOR else ():
@@ -13,7 +24,12 @@ def _operators(registries, glue, owned, operators):
             def apply(self, args, kws):
                 if not any(a in owned for a in args):
                     return None  # never touch builtin operands: no hijack
-                return super().apply(args, kws)
+                fitting = [
+                    case
+                    for case in self.cases
+                    if all(_fits(self.context, a, p) for a, p in zip(args, case.args))
+                ]
+                return self._select(fitting, args, kws) if fitting else None
 
         Operator.cases = cases
         registries.typing.register_global(op, types.Function(Operator))
