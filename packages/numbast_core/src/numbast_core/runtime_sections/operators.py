@@ -27,7 +27,7 @@ def _operators(registries, glue, owned, operators):
                 fitting = [
                     case
                     for case in self.cases
-                    if all(_fits(self.context, a, p) for a, p in zip(args, case.args))
+                    if _builtins.all(_fits(self.context, a, p) for a, p in zip(args, case.args))
                 ]
                 return self._select(fitting, args, kws) if fitting else None
 
