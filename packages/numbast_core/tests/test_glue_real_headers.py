@@ -130,6 +130,26 @@ def test_struct_with_bool_fields_stores_as_bytes(tmp_path):
     helpers.compile_and_link(env["kernel"], [types.uint8[:], types.int32], types.void)
 
 
+def test_struct_with_a_bool_array_field_stores_as_bytes(tmp_path):
+    """`bool bits[3]` is bytes in the struct (a whole Mask stores through a pointer: it failed
+    with `cannot store {[3 x i1], i32} to {[3 x i8], i32}*`) and a tuple of booleans when read."""
+    import _codegen_helpers as helpers
+    from numba.cuda import types
+
+    result = bind(tmp_path, "bool_fields.cuh")
+    check(result)
+    module = helpers.import_module(result.path)
+    env = {"mask_of": module.mask_of}
+    exec(
+        "def kernel(out, x):\n"
+        "    m = mask_of(x)\n"
+        "    bits = m.bits\n"
+        "    out[0] = bits[0] and not bits[1]\n",
+        env,
+    )
+    helpers.compile_and_link(env["kernel"], [types.uint8[:], types.int32], types.void)
+
+
 BY_REFERENCE_KERNEL = """
 def kernel(out, states, seed):
     s = State()

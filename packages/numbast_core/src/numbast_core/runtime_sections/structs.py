@@ -29,7 +29,15 @@ def _shared_structs():
 # Field types whose value form differs from their bytes in memory (numba's boolean is i1 as a
 # value, i8 in memory): a struct keeps the memory form, so the whole struct value stores as is
 # (into a pointer or a C++ slot); the getter and setter convert.
-_STORED_AS = {types.boolean: types.uint8}
+def _stored(ty):
+    """The memory form of a field type (bools, and fixed arrays of them, as bytes), or None when
+    it is the type itself."""
+    if ty == types.boolean:
+        return types.uint8
+    if isinstance(ty, types.UniTuple):
+        inner = _stored(ty.dtype)
+        return None if inner is None else types.UniTuple(inner, ty.count)
+    return None
 
 
 def _struct_type(
@@ -58,7 +66,7 @@ def _struct_type(
     for field, field_type, offset, nbytes in fields:
         if offset > end:
             members.append((f"_pad{end}", types.UniTuple(types.uint8, offset - end)))
-        stored = _STORED_AS.get(field_type, field_type)  # a bool field is a byte in memory
+        stored = _stored(field_type) or field_type  # a bool field is a byte in memory
         members.append((field or f"_opaque{offset}", stored or types.UniTuple(types.uint8, nbytes)))
         end = offset + nbytes
     if size > end:
@@ -148,7 +156,7 @@ def _field_getter(field):
         # by position: numba's struct proxy refuses names starting with "_" (e.g. fp8's __x)
         raw = helper[context.data_model_manager[ty].get_field_position(field)]
         field_type = ty._fields[field]
-        stored = _STORED_AS.get(field_type)
+        stored = _stored(field_type)
         return raw if stored is None else context.cast(builder, raw, stored, field_type)
 
     return get

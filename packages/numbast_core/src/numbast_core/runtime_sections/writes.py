@@ -52,8 +52,9 @@ def _field_setter(field):
         helper = context.make_helper(builder, sig.args[0], value=args[0])
         position = context.data_model_manager[sig.args[0]].get_field_position(field)
         value, field_type = args[1], sig.args[1]
-        if field_type in _STORED_AS:
-            value = context.cast(builder, value, field_type, _STORED_AS[field_type])
+        stored = _stored(field_type)
+        if stored is not None:
+            value = context.cast(builder, value, field_type, stored)
         helper[position] = value  # by position: see _field_getter
         return helper._getvalue()
 

@@ -10,3 +10,8 @@ struct Flags {
   __device__ Flags with(int x) const { Flags f(*this); f.a = x; return f; }
 };
 __device__ inline bool is_on(Flags f) { return f.on; }
+struct Mask {  // a fixed array of bools: bytes in memory, booleans when read
+  bool bits[3];
+  int n;
+};
+__device__ inline Mask mask_of(int x) { Mask m{}; m.bits[0] = x & 1; m.bits[2] = x & 4; m.n = x; return m; }
