@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -19,8 +19,7 @@ MAX_NODES = 100_000  # a config is small; this stops YAML alias bombs early
 
 def known_keys() -> list[str]:
     """The config's top-level keys, as the schema lists them."""
-    schema = _schema_validator(str(schema_path())).schema
-    assert isinstance(schema, dict)  # the schema file is a mapping (a test reads it)
+    schema = cast(dict, _schema_validator(str(schema_path())).schema)
     return list(schema["properties"])
 
 
