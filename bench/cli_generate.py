@@ -32,11 +32,11 @@ def numbast_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "numbast"]
 
 
-def timed_run(argv: list[str]) -> tuple[float, float, str]:
+def timed_run(argv: list[str], env=None, cwd=None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB and stderr of one child process."""
     with tempfile.TemporaryFile(mode="w+") as err:
         started = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
