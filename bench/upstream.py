@@ -61,6 +61,7 @@ def generation(work: Path, upstream: Path, runs: int) -> dict[str, tuple[float, 
         "ours (numbast generate, precompiled glue)": (
             [
                 sys.executable,
+                "-P",  # the cwd is upstream's site-packages: its numbast would shadow ours
                 "-m",
                 "numbast",
                 "generate",
