@@ -276,11 +276,16 @@ def test_no_cuda_found_is_a_config_error_not_a_crash(monkeypatch):
     from ast_canopy import cuda_paths
 
     def missing(*a, **k):
-        raise FileNotFoundError("no CUDA headers found")
+        raise FileNotFoundError(
+            "no CUDA toolkit with crt/ headers found: pip install nvidia-cuda-crt"
+        )
 
     monkeypatch.setattr(cuda_paths, "find_cuda_paths", missing)
     (p,) = problems_of(**{"File List": ["<cuda_fp8.h>"]})
-    assert "no CUDA headers found" in p
+    # the reason the CUDA dirs are missing reaches the user (here: a wheel to install)
+    assert (
+        "no directories: no CUDA toolkit with crt/ headers found: pip install nvidia-cuda-crt" in p
+    )
     assert from_dict().entry_point.endswith("demo.cuh")
 
 

@@ -25,6 +25,7 @@ class PathResolver:
         self.problems = problems
         self.notes: list[str] = []
         self._cuda_dirs: tuple[str, ...] | None = None
+        self._cuda_missing = "no CUDA headers found"
 
     def cuda_include_dirs(self) -> tuple[str, ...]:
         if self._cuda_dirs is None:
@@ -32,8 +33,9 @@ class PathResolver:
 
             try:
                 self._cuda_dirs = find_cuda_paths().include_dirs
-            except (OSError, RuntimeError):
+            except (OSError, RuntimeError) as e:
                 self._cuda_dirs = ()
+                self._cuda_missing = str(e)
         return self._cuda_dirs
 
     def locate(self, spec: str, key: str, *, directory: bool = False) -> str | None:
@@ -69,7 +71,7 @@ class PathResolver:
                 candidate = os.path.join(d, name)
                 if os.path.isfile(candidate):
                     return os.path.realpath(candidate)
-            where = ", ".join(searched) if searched else "no directories: no CUDA headers found"
+            where = ", ".join(searched) if searched else f"no directories: {self._cuda_missing}"
             self.problems.append(
                 f"{key}: {spec} not found in Clang Include Paths or the CUDA include "
                 f"directories (searched: {where})"
