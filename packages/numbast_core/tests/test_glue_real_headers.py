@@ -225,3 +225,14 @@ def test_curand_works_with_no_intrinsic(tmp_path):
     )
     argtypes = [types.float32[:], types.uint64, types.uint64, types.uint64]
     helpers.compile_and_link(env["kernel"], argtypes, types.void)
+
+
+def test_std_width_typedefs_are_spelled_as_declared(tmp_path):
+    """`std::int64_t` by value beside `std::int32_t`: spelled `long` (clang's glibc type) the
+    shim's call was ambiguous under NVRTC, where it is `long long`."""
+    result = bind(tmp_path, "std_widths.cuh")
+    text = result.path.read_text()
+    assert "std::int64_t const* a0" in text and "std::uint64_t* r" in text
+    assert "long const* a0" not in text
+    assert check(result).ok_count == 4
+
