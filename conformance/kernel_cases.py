@@ -105,6 +105,9 @@ def kernel(inp, tile_sums, block_sums, coalesced):
     block.sync()
     tile = cg.tiled_partition(block, 32)
     lane = tile.thread_rank()
+    if lane % 3 == 0:  # (right after a block sync: whole warps arrive here)
+        g = cg.coalesced_threads()
+        coalesced[i] = g.size() * 100 + g.thread_rank()
     step = 16
     while step > 0:
         if lane < step:
@@ -119,9 +122,6 @@ def kernel(inp, tile_sums, block_sums, coalesced):
         for w in range(0, block.size(), 32):
             s += sm[w]
         block_sums[cuda.blockIdx.x] = s
-    if lane % 3 == 0:
-        g = cg.coalesced_threads()
-        coalesced[i] = g.size() * 100 + g.thread_rank()
 """,
     cxx="""\
     namespace cg = cooperative_groups;
@@ -133,6 +133,10 @@ def kernel(inp, tile_sums, block_sums, coalesced):
     block.sync();
     cg::thread_group tile = cg::tiled_partition(block, 32);
     unsigned long long lane = tile.thread_rank();
+    if (lane % 3 == 0) {
+        cg::coalesced_group g = cg::coalesced_threads();
+        coalesced[i] = g.size() * 100 + g.thread_rank();
+    }
     for (unsigned step = 16; step > 0; step /= 2) {
         if (lane < step) sm[t] += sm[t + step];
         tile.sync();
@@ -143,10 +147,6 @@ def kernel(inp, tile_sums, block_sums, coalesced):
         int s = 0;
         for (unsigned w = 0; w < block.size(); w += 32) s += sm[w];
         block_sums[blockIdx.x] = s;
-    }
-    if (lane % 3 == 0) {
-        cg::coalesced_group g = cg::coalesced_threads();
-        coalesced[i] = g.size() * 100 + g.thread_rank();
     }
 """,
     grid=BLOCKS,
