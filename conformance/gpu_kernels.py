@@ -6,7 +6,7 @@ manifest into one folder:
     python -m conformance.gpu_kernels generate .gpu/kernels [--arch sm_90]
 
 On the GPU machine (numba-cuda, cupy, cuda.core, numpy<2.5; no numbast), run every case of
-``kernel_cases.py`` and curand's sequences (three state storages) and write
+``kernel_cases.py`` and curand's sequences (states in local structs and array elements) and write
 ``kernels.json`` + ``kernels.md`` under the output folder (exit status 1 if anything differs):
 
     python -m conformance.gpu_kernels run .gpu/kernels --out "$OUT/kernels"
@@ -227,19 +227,43 @@ def _child(command: list[str], out: Path) -> dict | None:
     return {"error": f"exit status {done.returncode}: {done.stderr[-2000:]}"}
 
 
-def run_all(folder, out: Path) -> dict:
+def merge_curand(parts: list[dict]) -> dict:
+    """One curand result from the per-storage children's."""
+    merged = {"storages": [], "functions_checked": 0, "bit_exact": 0, "failures": []}
+    for part in parts:
+        if part.get("error"):
+            merged["error"] = (merged.get("error", "") + "\n" + part["error"]).strip()
+            continue
+        merged["storages"] += part["storages"]
+        merged["failures"] += part["failures"]
+        for key in ("functions_checked", "bit_exact"):
+            merged[key] += part[key]
+    return merged
+
+
+def run_all(folder, out: Path, workers: int = 4) -> dict:
+    """Every case and curand's local and array storages (the GPU tier runs the pointer one),
+    ``workers`` child processes at a time: compiling dominates, the kernels are tiny."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from conformance.gpu_tier import device_info
 
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in kc.CASES:
-            result = _child(["case", str(folder), case.name], Path(tmp, f"{case.name}.json"))
-            results.append({"case": case.name, "what": case.what, **result})
-        curand = _child(["curand", str(folder)], Path(tmp, "curand.json"))
+    storages = ("local", "array")
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(workers) as pool:
+        cases = [
+            pool.submit(_child, ["case", str(folder), c.name], Path(tmp, f"{c.name}.json"))
+            for c in kc.CASES
+        ]
+        curand = [
+            pool.submit(_child, ["curand", str(folder), "--storage", s], Path(tmp, f"{s}.json"))
+            for s in storages
+        ]
+        results = [{"case": c.name, "what": c.what, **f.result()} for c, f in zip(kc.CASES, cases)]
+        curand_result = merge_curand([f.result() for f in curand])
     passed = sum(1 for r in results if not r.get("error") and not r.get("problems"))
     summary = {**device_info(), "cases": results, "passed": passed, "total": len(results),
-               "curand": curand}  # fmt: skip
+               "curand": curand_result}  # fmt: skip
     (out / "kernels.json").write_text(json.dumps(summary, indent=1, default=str), "utf-8")
     (out / "kernels.md").write_text(markdown(summary), encoding="utf-8")
     return summary
@@ -290,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("folder", type=Path)
     c.add_argument("name", choices=[case.name for case in kc.CASES])
     c.add_argument("--out", type=Path, required=True)
-    u = sub.add_parser("curand", help="(child) curand's sequences, three state storages")
+    u = sub.add_parser("curand", help="(child) curand's sequences, one state storage")
     u.add_argument("folder", type=Path)
+    u.add_argument("--storage", required=True)
     u.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -310,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from conformance.gpu_curand import run_curand
 
-            result = run_curand(args.folder)
+            result = run_curand(args.folder, (args.storage,))
     except Exception as error:  # reported as this case's result
         result = {"error": f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=4)}"}
     args.out.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")

@@ -139,3 +139,14 @@ def test_markdown_names_every_outcome():
 def test_a_child_that_cannot_run_is_reported_not_raised(tmp_path):
     result = gk._child(["case", str(tmp_path), "no_such_case"], tmp_path / "r.json")
     assert "exit status 2" in result["error"] and "invalid choice" in result["error"]
+
+
+def test_curand_results_of_the_storage_children_merge():
+    local = {"storages": ["local"], "functions_checked": 21, "bit_exact": 20,
+             "failures": [{"name": "curand(X*) [local]"}]}  # fmt: skip
+    array = {"storages": ["array"], "functions_checked": 21, "bit_exact": 21, "failures": []}
+    merged = gk.merge_curand([local, array])
+    assert merged["storages"] == ["local", "array"] and merged["functions_checked"] == 42
+    assert merged["bit_exact"] == 41 and len(merged["failures"]) == 1 and "error" not in merged
+    broken = gk.merge_curand([local, {"error": "no result within 180 s"}])
+    assert broken["error"] == "no result within 180 s" and broken["storages"] == ["local"]
