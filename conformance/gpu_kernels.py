@@ -58,8 +58,6 @@ def cxx_source(case: kc.Case, preludes: dict[str, str]) -> str:
     lines: dict[str, None] = {}
     for _, config in case.modules:
         lines.update(dict.fromkeys(includes(preludes[config])))
-    if any(config == "cooperative_groups" for _, config in case.modules):
-        lines["#include <cooperative_groups.h>"] = None
     return "\n".join(lines) + "\n\n" + case.cxx_kernel()
 
 
@@ -215,8 +213,8 @@ def run_case(folder, case: kc.Case) -> dict:
             "error": ""}  # fmt: skip
 
 
-def _child(command: list[str], out: Path) -> dict | None:
-    """Run ``python -m conformance.gpu_kernels <command> --out <out>``; its JSON, or None."""
+def _child(command: list[str], out: Path) -> dict:
+    """Run ``python -m conformance.gpu_kernels <command> --out <out>``: its JSON, or an error."""
     argv = [sys.executable, "-m", "conformance.gpu_kernels", *command, "--out", str(out)]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=TIMEOUT)
