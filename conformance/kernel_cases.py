@@ -76,27 +76,33 @@ N = THREADS * BLOCKS
 def _cg_expected(given):
     x = given["inp"].astype(np.int64)
     lanes = np.arange(N) % 32
-    coalesced = np.where(lanes % 3 == 0, 11 * 100 + lanes // 3, 0)
+    members = lanes % 3 == 0  # lanes 0, 3, ..., 30: ranks 0..10 of each warp's group
+    coalesced = np.where(members, 11 * 100 + lanes // 3, 0)
+    positive = (given["inp"] > 0).reshape(-1, 32)[:, ::3]  # the members' predicates, by rank
+    ballot = (positive.astype(np.uint64) << np.arange(11, dtype=np.uint64)).sum(axis=1)
+    votes = ballot * 4 + positive.any(axis=1) * 2 + positive.all(axis=1)
     return {
         "tile_sums": x.reshape(-1, 32).sum(axis=1).astype(np.int32),
         "block_sums": x.reshape(-1, THREADS).sum(axis=1).astype(np.int32),
         "coalesced": coalesced.astype(np.int32),
+        "votes": np.where(members, np.repeat(votes, 32), 0).astype(np.uint32),
     }
 
 
 CG = Case(
     name="cg_block_tile_sum",
     what="cooperative_groups: this_thread_block().sync(), tiled_partition(block, 32) sum, "
-    "coalesced_threads() size/rank",
+    "coalesced_threads() size/rank/ballot/any/all",
     modules=(("cg", "cooperative_groups"),),
     buffers=(
         Buffer("inp", "int32", N, "small"),
         Buffer("tile_sums", "int32", N // 32, output=True),
         Buffer("block_sums", "int32", BLOCKS, output=True),
         Buffer("coalesced", "int32", N, output=True),
+        Buffer("votes", "uint32", N, output=True),
     ),
     numba="""\
-def kernel(inp, tile_sums, block_sums, coalesced):
+def kernel(inp, tile_sums, block_sums, coalesced, votes):
     sm = cuda.shared.array(256, types.int32)
     block = cg.this_thread_block()
     t = block.thread_rank()
@@ -108,6 +114,8 @@ def kernel(inp, tile_sums, block_sums, coalesced):
     if lane % 3 == 0:  # (right after a block sync: whole warps arrive here)
         g = cg.coalesced_threads()
         coalesced[i] = g.size() * 100 + g.thread_rank()
+        vote = types.int32(inp[i] > 0)
+        votes[i] = g.ballot(vote) * 4 + (g.any(vote) != 0) * 2 + (g.all(vote) != 0)
     step = 16
     while step > 0:
         if lane < step:
@@ -136,6 +144,8 @@ def kernel(inp, tile_sums, block_sums, coalesced):
     if (lane % 3 == 0) {
         cg::coalesced_group g = cg::coalesced_threads();
         coalesced[i] = g.size() * 100 + g.thread_rank();
+        int vote = inp[i] > 0;
+        votes[i] = g.ballot(vote) * 4 + (g.any(vote) != 0) * 2 + (g.all(vote) != 0);
     }
     for (unsigned step = 16; step > 0; step /= 2) {
         if (lane < step) sm[t] += sm[t + step];
