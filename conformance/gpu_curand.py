@@ -102,7 +102,9 @@ def numba_signature(distribution: str):
     return (types.int32, types.Array(types.uint8, 1, "C"), u64, u64, u64, types.Array(out, 1, "C"))
 
 
-def run_curand(folder, storages=tuple(STORAGES)) -> dict:
+def run_curand(folder, storages=("pointer",)) -> dict:
+    """Every generator x distribution, for each of ``storages`` (the GPU tier's test: the
+    pointer; the kernel suite, ``gpu_kernels.py``: local and array)."""
     import cupy
     from numba import cuda
     from numba.cuda import types
