@@ -2,8 +2,10 @@
 
 For each generator state (XORWOW, Philox4_32_10, MRG32k3a) and distribution, a Numba kernel
 calls the bound ``curand_init`` and then the distribution DRAWS times per thread; a native CUDA
-C++ kernel does the same; the sequences must be identical bit for bit. States live in a global
-byte buffer (the bindings take ``State*``), addressed through a small intrinsic.
+C++ kernel does the same; the sequences must be identical bit for bit. The Numba kernel holds
+its state three ways (``STORAGES``): in a global byte buffer addressed through a small
+intrinsic (``State*``, as C++ passes it), in a local struct (``s = State()``; the bindings
+write the state back, no intrinsic) and in an element of a local array of states.
 """
 
 from __future__ import annotations
@@ -32,18 +34,25 @@ DISTRIBUTIONS = {
 }
 DRAWS = 16
 N = 512
+# where the Numba kernel keeps the state: the lines that make it and how a call names it
+STORAGES = {
+    "pointer": (("p = _ptr(states, i)",), "p"),
+    "local": (("p = _State()",), "p"),
+    "array": (("many = _cuda.local.array(3, _state_type)", "many[1] = _State()"), "many[1]"),
+}
 
 
-def numba_source(distribution: str) -> str:
+def numba_source(distribution: str, storage: str = "pointer") -> str:
     extra = DISTRIBUTIONS[distribution][2]
+    setup, state = STORAGES[storage]
     return (
         "def kernel(n, states, seeds, subsequences, offsets, out):\n"
         "    i = _cuda.grid(1)\n"
         "    if i < n:\n"
-        "        p = _ptr(states, i)\n"
-        "        curand_init(seeds[i], subsequences[i], offsets[i], p)\n"
+        + "".join(f"        {line}\n" for line in setup)
+        + f"        curand_init(seeds[i], subsequences[i], offsets[i], {state})\n"
         f"        for k in range({DRAWS}):\n"
-        f"            out[i * {DRAWS} + k] = {distribution}(p{extra})\n"
+        f"            out[i * {DRAWS} + k] = {distribution}({state}{extra})\n"
     )
 
 
@@ -73,13 +82,15 @@ def inputs(n: int = N, seed: int = 1234):
     return seeds, subsequences, offsets
 
 
-def numba_kernel(module, generator: str, distribution: str):
+def numba_kernel(module, generator: str, distribution: str, storage: str = "pointer"):
     from numba import cuda
 
     env = dict(vars(module))
     state_type = getattr(module, f"_type_{generator}")
     env.update(_cuda=cuda, _ptr=h.element_pointer(state_type), np=np)
-    exec(compile(numba_source(distribution), f"<curand {distribution}>", "exec"), env)
+    env.update(_State=getattr(module, generator), _state_type=state_type)
+    source = numba_source(distribution, storage)
+    exec(compile(source, f"<curand {distribution} {storage}>", "exec"), env)
     return env["kernel"]
 
 
@@ -91,7 +102,9 @@ def numba_signature(distribution: str):
     return (types.int32, types.Array(types.uint8, 1, "C"), u64, u64, u64, types.Array(out, 1, "C"))
 
 
-def run_curand(folder) -> dict:
+def run_curand(folder, storages=("pointer",)) -> dict:
+    """Every generator x distribution, for each of ``storages`` (the GPU tier's test: the
+    pointer; the kernel suite, ``gpu_kernels.py``: local and array)."""
     import cupy
     from numba import cuda
     from numba.cuda import types
@@ -107,23 +120,27 @@ def run_curand(folder) -> dict:
     seeds, subsequences, offsets = inputs()
     n = len(seeds)
     device_in = [cupy.asarray(a) for a in (seeds, subsequences, offsets)]
-    failures, checked = [], 0
-    for k, (generator, distribution) in enumerate(combos):
-        label = f"{distribution}({generator}*)"
+    failures, checked, wanted = [], 0, {}
+    runs = [(k, g, d, s) for k, (g, d) in enumerate(combos) for s in storages]
+    for k, generator, distribution, storage in runs:
+        label = f"{distribution}({generator}*)" + ("" if storage == "pointer" else f" [{storage}]")
         try:
             dtype = DISTRIBUTIONS[distribution][0]
             nbytes = n * 1024  # every state is well under 1 KiB (the intrinsic uses its size)
             states = cupy.zeros(nbytes, dtype=np.uint8)
             got = cupy.zeros(n * DRAWS, dtype=dtype)
-            want = cupy.zeros(n * DRAWS, dtype=dtype)
             kernel = cuda.jit(types.void(*numba_signature(distribution)))(
-                numba_kernel(module, generator, distribution)
+                numba_kernel(module, generator, distribution, storage)
             )
             blocks = (n + 127) // 128
             kernel[blocks, 128](np.int32(n), states, *device_in, got)
             cuda.synchronize()
-            native.get(f"native_{k}")((blocks,), (128,), (np.int32(n), *device_in, want))
-            cupy.cuda.runtime.deviceSynchronize()
+            if k not in wanted:  # one native run per generator and distribution
+                want = cupy.zeros(n * DRAWS, dtype=dtype)
+                native.get(f"native_{k}")((blocks,), (128,), (np.int32(n), *device_in, want))
+                cupy.cuda.runtime.deviceSynchronize()
+                wanted[k] = want
+            want = wanted[k]
             g, w = cupy.asnumpy(got), cupy.asnumpy(want)
             checked += 1
             differ = np.flatnonzero(
@@ -156,8 +173,9 @@ def run_curand(folder) -> dict:
             )
     return {
         "header": "curand_kernel",
-        "functions_checked": len(combos),
-        "bit_exact": len(combos) - len(failures),
+        "storages": list(storages),
+        "functions_checked": len(runs),
+        "bit_exact": len(runs) - len(failures),
         "sequences_compared": checked,
         "inputs_compared": checked * n,  # (seed, subsequence, offset) triples, DRAWS values each
         "failures": failures,

@@ -225,3 +225,38 @@ def test_curand_works_with_no_intrinsic(tmp_path):
     )
     argtypes = [types.float32[:], types.uint64, types.uint64, types.uint64]
     helpers.compile_and_link(env["kernel"], argtypes, types.void)
+
+
+def test_std_width_typedefs_are_spelled_as_declared(tmp_path):
+    """`std::int64_t` by value beside `std::int32_t`: spelled `long` (clang's glibc type) the
+    shim's call was ambiguous under NVRTC, where it is `long long`."""
+    result = bind(tmp_path, "std_widths.cuh")
+    text = result.path.read_text()
+    assert "std::int64_t const* a0" in text and "std::uint64_t* r" in text
+    assert "long const* a0" not in text
+    assert check(result).ok_count == 4
+
+
+def test_statics_through_a_value_and_isinstance_of_a_struct(tmp_path):
+    """`t.twice(3)` calls the static `Tick::twice` (as C++ allows: cooperative_groups code
+    writes `block.sync()`); `isinstance(t, Tick)` is True and `isinstance(t, Tock)` False in a
+    kernel (numba-cuda's own isinstance refuses a struct's Python name: it is a function)."""
+    import re
+
+    import _codegen_helpers as helpers
+    from numba import cuda
+    from numba.cuda import types
+
+    result = bind(tmp_path, "struct_names.cuh")
+    module = helpers.import_module(result.path)
+    env = {"make_tick": module.make_tick, "Tick": module.Tick, "Tock": module.Tock}
+    exec(
+        "def kernel(x, out):\n"
+        "    t = make_tick(x)\n"
+        "    out[0] = t.twice(x)\n"
+        "    out[1] = 1000 + 7 * isinstance(t, Tick) + 11 * isinstance(t, Tock)\n",
+        env,
+    )
+    helpers.compile_and_link(env["kernel"], [types.int32, types.int32[:]], types.void)
+    ptx, _ = cuda.compile_ptx(env["kernel"], (types.int32, types.int32[:]), cc=(9, 0))
+    assert re.search(r"\b1007;", ptx) and not re.search(r"\b10(11|18);", ptx), ptx

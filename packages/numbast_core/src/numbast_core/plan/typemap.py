@@ -138,16 +138,16 @@ def glue_spelling(ty: Type, global_scope: bool = False) -> str:
     """The C++ spelling of ``ty`` without its reference, safe to use in the glue: as the
     declaration writes it where that resolves the same at the glue's global scope (a
     ``global_scope`` free function's types, e.g. ``__mbarrier_t*``; names of only builtins and
-    width typedefs: ``uint64_t*`` is not the parse's ``unsigned long*`` under NVRTC), else the
-    canonical type (a typedef written inside a namespace or class would not resolve there)."""
+    width typedefs, ``std::`` ones too: ``uint64_t*`` is not the parse's ``unsigned long*`` under
+    NVRTC, nor is ``std::int64_t`` its ``long``, which made ``h(std::int64_t)`` ambiguous beside
+    ``h(std::int32_t)``), else the canonical type (a typedef written inside a namespace or class
+    would not resolve there)."""
     base = ty.pointee if (ty.is_lvalue_ref or ty.is_rvalue_ref) and ty.pointee else ty
     if global_scope and re.fullmatch(r"[\w\s*&:]+", base.spelling) and "::" not in base.spelling:
         return re.sub(r"\b(?:struct|class|union|enum)\s+", "", base.spelling)  # as canonical
-    words = set(re.findall(r"[A-Za-z_]\w*", base.spelling))
-    if (
-        "::" not in base.spelling
-        and words & WIDTH_TYPEDEFS
-        and words <= WIDTH_TYPEDEFS | _CXX_WORDS
-    ):
+    # ``std::int64_t`` too: the glue's <cstdint> puts libcu++'s widths in std::
+    unqualified = re.sub(r"(?<![\w:])(?:::)?std::(?=\w+_t\b)", "", base.spelling)
+    words = set(re.findall(r"[A-Za-z_]\w*", unqualified))
+    if "::" not in unqualified and words & WIDTH_TYPEDEFS and words <= WIDTH_TYPEDEFS | _CXX_WORDS:
         return base.spelling
     return base.canonical

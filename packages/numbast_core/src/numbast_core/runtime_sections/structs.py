@@ -112,6 +112,7 @@ def _bind_struct(
         attrs = {"key": key, "cases": cases, "numbast_abi": _ABI, "numbast_mutator": mutator}
         attrs["numbast_mutating"] = {c.args for r, c in zip(rows, cases) if r in mutating}
         bound_methods[name] = type(f"_Method_{name}", (_ConcreteTemplate,), attrs)
+    static_types = {name: stub._numba_type for name, stub in statics}
 
     class Attributes(_AttributeTemplate):
         key = ty
@@ -121,16 +122,16 @@ def _bind_struct(
                 return ty._fields[attr]
             if attr in bound_methods:
                 return types.BoundFunction(bound_methods[attr], ty)
-            return None
+            return static_types.get(attr)  # C++ calls a static through a value too: v.f()
 
     registries.typing.register_attr(Attributes)
     for field in ty._fields:
         registries.target.lower_getattr(ty, field)(_field_getter(field))
     if mutable:
         _bind_writes(registries, glue, ty, setitem)
-    static_types = {name: stub._numba_type for name, stub in statics}
     for name in static_types:
         registries.target.lower_getattr(handle._numba_type, name)(_dummy_getter)
+        registries.target.lower_getattr(ty, name)(_dummy_getter)
 
     class StaticAttributes(_AttributeTemplate):
         key = handle._numba_type
@@ -139,6 +140,7 @@ def _bind_struct(
             return static_types.get(attr)
 
     registries.typing.register_attr(StaticAttributes)
+    _bind_isinstance(registries, ty, handle._numba_type)
     for target, row, explicit in conversions:
         registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))
         if not explicit:
@@ -146,6 +148,31 @@ def _bind_struct(
     for source, row in implicit:
         registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
         ty._implicit_from[source] = row
+
+
+def _bind_isinstance(registries, ty, handle_type):
+    """``isinstance(v, S)`` in a kernel, ``S`` a bound struct's Python name (a function, which
+    numba-cuda's own isinstance refuses): a constant, True when ``S`` names ``v``'s type. Only
+    ``v`` of exactly this struct type is typed here, so no other isinstance changes meaning."""
+    from numba.cuda.typing.templates import AbstractTemplate
+
+    handle_type.numbast_struct = ty
+
+    class IsInstance(AbstractTemplate):
+        key = isinstance
+
+        def generic(self, args, kws):
+            if kws or len(args) != 2 or args[0] != ty:
+                return None
+            named = getattr(args[1], "numbast_struct", None)
+            return _signature(types.boolean, *args) if named is not None else None
+
+    registries.typing.register_global(isinstance, types.Function(IsInstance))
+    registries.target.lower(isinstance, ty, types.Function)(
+        lambda context, builder, sig, args: context.get_constant(
+            types.boolean, sig.args[1].numbast_struct == ty
+        )
+    )
 
 
 def _field_getter(field):
