@@ -13,11 +13,20 @@ import builtins
 from importlib import resources
 
 ALWAYS = ("core", "nvrtc", "glue")
-# in module order, after ALWAYS: glue compiled at run time (modules without precompiled glue);
-# overloads on some archs only; CUDA vector types; enums; structs; C++ types bound to numba-cuda's
-# own types; writes to structs; operators
+# in module order, after ALWAYS: a separate registry; glue compiled at run time (modules without
+# precompiled glue); overloads on some archs only; CUDA vector types; enums; structs; C++ types
+# bound to numba-cuda's own types; writes to structs; operators
 SECTIONS = (
-    *("bisect", "compile", "archs", "vectors", "enums", "structs", "native", "writes", "operators"),
+    "registry",
+    "bisect",
+    "compile",
+    "archs",
+    "vectors",
+    "enums",
+    "structs",
+    "native",
+    "writes",
+    "operators",
 )
 _FOLDER = "runtime_sections"
 _END = "# ---- end of numbast runtime " + "-" * 66

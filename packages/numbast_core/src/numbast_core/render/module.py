@@ -49,6 +49,7 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
     foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     compiled_at_run_time = info is None or not info.precompiled
     used = {
+        "registry": plan.separate_registry,
         "bisect": compiled_at_run_time,
         "compile": compiled_at_run_time,
         "archs": info is not None and info.only,
@@ -199,9 +200,7 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
     out += [f"{statement}\n" for statement in plan.additional_imports]
     out.append(runtime_text(runtime_features(plan, info)))
     out.append("\n\n")
-    out.append(
-        _glue_call(plan, info) + f"_registries = _Registries(separate={plan.separate_registry})\n"
-    )
+    out.append(_glue_call(plan, info) + "_registries = _Registries()\n")
     extra_public: list[str] = []
     if plan.separate_registry:
         out.append(

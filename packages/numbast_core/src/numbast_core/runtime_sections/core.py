@@ -61,20 +61,9 @@ _SLOT_ALIGN = 32  # argument/result slots: enough for every CUDA type (double4_3
 
 
 class _Registries:
-    """numba-cuda's global registries, or this module's own (activated by ``install()``)."""
+    """numba-cuda's global registries (a module with its own: the registry section)."""
 
-    def __init__(self, separate):
-        self.separate = separate
-        self.typing = _TypingRegistry() if separate else _builtin_typing_registry
-        self.target = _TargetRegistry() if separate else _builtin_target_registry
-
-    def install(self):
-        from numba.cuda.descriptor import cuda_target  # (internal, see above)
-
-        if self.separate:
-            cuda_target.target_context.refresh()
-            cuda_target.typing_context.install_registry(self.typing)
-            cuda_target.target_context.install_registry(self.target)
+    separate, typing, target = False, _builtin_typing_registry, _builtin_target_registry
 
 
 def _in(ty, slot=None):
