@@ -18,8 +18,8 @@ def _shared_structs():
     """C++ name -> [Numba types] that the generated modules of this runtime ABI imported so far
     made (their ``__numbast_structs__``, keyed by (ABI, C++ name))."""
     found = {}
-    for module in list(_sys.modules.values()):
-        shared = getattr(module, "__numbast_structs__", None)
+    for module in list(_sys.modules.values()):  # (their globals: no module __getattr__ runs)
+        shared = getattr(module, "__dict__", {}).get("__numbast_structs__")
         for key, ty in shared.items() if isinstance(shared, dict) else ():
             if isinstance(key, tuple) and key[0] == _ABI:
                 found.setdefault(key[1], []).append(ty)
