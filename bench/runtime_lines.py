@@ -32,10 +32,15 @@ STRUCTS = (
 __device__ inline float rl_dot(rl_vec a, rl_vec b) { return a.x * b.x + a.y * b.y; }
 """
 )
+HOPPER = FUNCTIONS + """#if __CUDA_ARCH__ >= 900
+__device__ inline int rl_hopper(int a) { return a * 9; }
+#endif
+"""
 SMALL = {  # name: (header, archs)
     "functions only": (FUNCTIONS, ("sm_90",)),
     "functions + structs, one arch": (STRUCTS, ("sm_90",)),
     "functions + structs, 3 archs": (STRUCTS, ("sm_80", "sm_90", "sm_100")),
+    "functions, one on sm_90+ only, 3 archs": (HOPPER, ("sm_80", "sm_90", "sm_100")),
 }
 CONFORMANCE = ("cuda_fp16", "cuda_fp8", "curand_kernel")
 
