@@ -332,6 +332,7 @@ def test_a_large_glue_is_split_and_a_kernel_links_only_the_chunk_it_calls(tmp_pa
     monkeypatch.setattr(glue_build, "CHUNK_SIZE", 1)
     result = _generate(tmp_path, archs=("sm_90",))
     assert "chunk_size=1," in result.path.read_text()
+    assert "# ---- runtime section: compile (" in result.path.read_text()  # (its disk cache)
     module = helpers.import_module(result.path)
     _no_nvrtc(module, monkeypatch)
     glue = module._glue

@@ -47,7 +47,9 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
         for st in plan.structs
     ) or any(p.mode == "inout" for fn in plan.functions for o in fn.overloads for p in o.params)
     foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
-    compiled_at_run_time = info is None or not info.precompiled
+    # the disk cache and bisection where the glue is compiled at run time, and where the
+    # fallback compile of a large, chunked glue would cost seconds in every process
+    compiled_at_run_time = info is None or not info.precompiled or info.chunk_size > 0
     used = {
         "registry": plan.separate_registry,
         "bisect": compiled_at_run_time,
