@@ -187,6 +187,59 @@ def test_reserved_names_cover_every_section_whatever_the_module_uses():
     assert names <= RESERVED_NAMES
 
 
+MUTATING_HEADER = """#pragma once
+struct rt_counter {
+    int n;
+    __device__ rt_counter(int a) : n(a) {}
+    __device__ void bump(int k) { n += k; }
+};
+"""
+
+
+def test_calls_changing_structs_are_rewritten_whichever_module_registered_first(
+    plain_struct, tmp_path
+):
+    """A module whose structs have only fields registers the write rewrite; a module with a
+    non-const method adds the call rewrite (its own section), also when imported second."""
+    mutating = _generate(tmp_path, "rt_mutating", MUTATING_HEADER)
+    assert _sections(mutating.path.read_text()) == {"structs", "writes", "mutators"}
+    assert "class _StructMutations" not in plain_struct.path.read_text()
+    done = _run(
+        f"""
+        import sys
+        sys.path[:0] = [{str(plain_struct.path.parent)!r}, {str(tmp_path)!r},
+                        {str(Path(__file__).parent)!r}]
+        import _codegen_helpers as helpers
+        from numba.cuda import types
+        from numba.cuda.core.rewrites.registry import rewrite_registry
+
+        def ours():
+            return sorted(r.__name__ for r in rewrite_registry.rewrites["after-inference"]
+                          if getattr(r, "numbast_abi", None) == "numbast-rt-2")
+
+        import rt_pstruct
+        print(ours())
+        import rt_mutating as m
+        print(ours())
+
+        def kernel(out):
+            c = m.rt_counter(1)
+            c.bump(2)
+            out[0] = c.n
+
+        helpers.compile_and_link(kernel, (types.int32[:],), types.void)
+        print("linked")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "['_StructWrites']",
+        "['_StructMutations', '_StructWrites']",
+        "linked",
+    ]
+
+
 # ---- numba-cuda version guard ------------------------------------------------------------------
 
 
@@ -223,10 +276,10 @@ def test_version_guard_refuses_numba_cuda_outside_the_tested_range(plain):
 
 def test_struct_types_are_shared_only_between_modules_of_the_same_runtime_abi(with_structs):
     text = with_structs.path.read_text()
-    assert '_ABI = "numbast-rt-1"' in text
+    assert '_ABI = "numbast-rt-2"' in text
     folder = with_structs.path.parent
     (folder / "rt_same.py").write_text(text)
-    (folder / "rt_other.py").write_text(text.replace('"numbast-rt-1"', '"numbast-rt-other"'))
+    (folder / "rt_other.py").write_text(text.replace('"numbast-rt-2"', '"numbast-rt-other"'))
     numba_name = struct_type_name(with_structs.plan.structs[0].ref)
     done = _run(
         f"""
@@ -243,7 +296,7 @@ def test_struct_types_are_shared_only_between_modules_of_the_same_runtime_abi(wi
     assert done.returncode == 0, done.stderr
     shared, crossed, abi = done.stdout.splitlines()[0].split()
     assert (shared, crossed, abi) == ("True", "False", "numbast-rt-other")
-    assert done.stdout.splitlines()[1] == "['numbast-rt-1', 'numbast-rt-other']"
+    assert done.stdout.splitlines()[1] == "['numbast-rt-2', 'numbast-rt-other']"
 
 
 # ---- NVRTC include paths -----------------------------------------------------------------------

@@ -15,7 +15,8 @@ from importlib import resources
 ALWAYS = ("core", "nvrtc", "glue")
 # in module order, after ALWAYS: a separate registry; glue compiled at run time (modules without
 # precompiled glue); overloads on some archs only; CUDA vector types; enums; structs; C++ types
-# bound to numba-cuda's own types; writes to structs; operators
+# bound to numba-cuda's own types; writes to struct fields and items; calls that change structs
+# (non-const methods, structs passed by reference); operators
 SECTIONS = (
     "registry",
     "bisect",
@@ -26,6 +27,7 @@ SECTIONS = (
     "structs",
     "native",
     "writes",
+    "mutators",
     "operators",
 )
 _FOLDER = "runtime_sections"

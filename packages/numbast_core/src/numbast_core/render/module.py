@@ -8,10 +8,10 @@ Deterministic: output depends only on the plan (no timestamps, no set/dict-hash 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..glue_build import ModuleGlue
-from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
+from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan, StructBinding
 from ..plan.refs import Vector, value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
@@ -26,26 +26,25 @@ from .spelling import (
 )
 
 
-def _holds(value: object, kind: type) -> bool:
-    """Whether a plan value (dataclasses, tuples) holds an instance of ``kind``."""
-    if isinstance(value, kind):
+def _holds(value: object, found: Callable[[object], bool]) -> bool:
+    """Whether a plan value (dataclasses, tuples) holds a value ``found`` accepts."""
+    if found(value):
         return True
     if isinstance(value, (tuple, list)):
-        return any(_holds(v, kind) for v in value)
+        return any(_holds(v, found) for v in value)
     if dataclasses.is_dataclass(value):
-        return any(_holds(getattr(value, f.name), kind) for f in dataclasses.fields(value))
+        return any(_holds(getattr(value, f.name), found) for f in dataclasses.fields(value))
     return False
 
 
 def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> frozenset[str]:
     """The runtime sections ``plan``'s module uses (see ``runtime.SECTIONS``); ``info``: its
     glue (default: compiled at run time)."""
-    writes = any(
-        any(f.name for f in st.fields)
-        or st.item_setters
-        or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
-        for st in plan.structs
-    ) or any(p.mode == "inout" for fn in plan.functions for o in fn.overloads for p in o.params)
+    bound = (plan.functions, plan.structs, plan.operators, plan.typedefs)
+    mutators = _holds(bound, lambda v: isinstance(v, ParamPlan) and v.mode == "inout")
+    writes = mutators or any(
+        any(f.name for f in st.fields) or st.item_setters for st in plan.structs
+    )
     foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     # the disk cache and bisection where the glue is compiled at run time, and where the
     # fallback compile of a large, chunked glue would cost seconds in every process
@@ -55,11 +54,12 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
         "bisect": compiled_at_run_time,
         "compile": compiled_at_run_time,
         "archs": info is not None and info.only,
-        "vectors": _holds((plan.functions, plan.structs, plan.operators, plan.typedefs), Vector),
+        "vectors": _holds(bound, lambda v: isinstance(v, Vector)),
         "enums": plan.enums or foreign_enums,
         "structs": plan.structs,
         "native": any(st.native is not None for st in plan.structs),
         "writes": writes,
+        "mutators": mutators,
         "operators": plan.operators,
     }
     return frozenset(name for name, present in used.items() if present)

@@ -12,7 +12,8 @@ import operator as _operator
 import re as _re
 import sys as _sys
 
-_ABI = "numbast-rt-1"  # tags all state shared with other generated modules
+_ABI = "numbast-rt-2"  # tags all state shared with other generated modules (2: the struct
+# writes are two rewrites, each registered once per ABI by class name)
 _NUMBA_CUDA = ((0, 30, 4), (0, 31))  # the numba-cuda versions [from, to) this runtime is tested on
 _found = _metadata.version("numba-cuda")
 if not _NUMBA_CUDA[0] <= tuple(int(n) for n in _re.findall(r"\d+", _found)[:3]) < _NUMBA_CUDA[1]:

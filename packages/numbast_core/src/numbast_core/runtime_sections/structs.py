@@ -106,7 +106,7 @@ def _bind_struct(
         mutating = [row for row in rows if row[3][0][0] == "inout"]
         mutable |= bool(mutating)
         for row, case in zip(rows, cases):
-            if row not in mutating:  # a non-const method is only called through _StructWrites
+            if row not in mutating:  # a non-const method is only called through _StructMutations
                 registries.target.lower(key, ty, *case.args)(_lowering(glue, row))
         mutator = _function(registries, glue, key, key, mutating) if mutating else None
         attrs = {"key": key, "cases": cases, "numbast_abi": _ABI, "numbast_mutator": mutator}
