@@ -32,10 +32,13 @@ STRUCTS = (
 __device__ inline float rl_dot(rl_vec a, rl_vec b) { return a.x * b.x + a.y * b.y; }
 """
 )
-HOPPER = FUNCTIONS + """#if __CUDA_ARCH__ >= 900
+HOPPER = (
+    FUNCTIONS
+    + """#if __CUDA_ARCH__ >= 900
 __device__ inline int rl_hopper(int a) { return a * 9; }
 #endif
 """
+)
 SMALL = {  # name: (header, archs)
     "functions only": (FUNCTIONS, ("sm_90",)),
     "functions + structs, one arch": (STRUCTS, ("sm_90",)),
