@@ -2,8 +2,10 @@
 
 Each section is a Python file in ``runtime_sections/`` (package data, linted like code):
 ``ALWAYS`` go into every module; the others (``SECTIONS``) only into modules that use them. A
-section may extend a class of an earlier one by redefining it as a subclass of the same name.
-What a file has above its ``# ---- `` heading (lint directives) is not copied.
+section may replace a class of an earlier one by defining one of the same name (``_Registries``)
+or extend it by a subclass of the same name (``_Glue``). What a file has above its ``# ---- ``
+heading (lint directives) is not copied; ``nvrtc.py`` and ``bisect.py`` are also imported by
+``glue_build`` (generation compiles the glue as the module does).
 """
 
 from __future__ import annotations
