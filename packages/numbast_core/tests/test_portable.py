@@ -282,19 +282,44 @@ def test_import_leaves_the_garbage_collector_as_it_found_it(three_arch):
         gc.enable()
 
 
-def test_cuda_headers_newer_than_nvrtc_warn_at_the_first_kernel(three_arch, tmp_path, monkeypatch):
+def test_cuda_headers_newer_than_nvrtc_warn_at_the_first_run_time_compile(tmp_path, monkeypatch):
+    # (a module with precompiled glue has no run-time compile section: its NVRTC fallback is
+    # for archs or linkers it was not made for, and says so when it fails)
+    result = _generate(tmp_path / "project", archs=("sm_90",), precompile=False)
     (tmp_path / "cuda.h").write_text("#define CUDA_VERSION 99010\n")
-    module = helpers.import_module(three_arch.path)
+    module = helpers.import_module(result.path)
     monkeypatch.setattr(module, "_cuda_include_dirs", lambda: [str(tmp_path)])
     message = module._toolchain_warning()
     assert message.startswith("the CUDA 99.1 headers are newer than NVRTC ")
     monkeypatch.setattr(module, "_nvrtc_ltoir", lambda *a: (_ for _ in ()).throw(RuntimeError()))
+    monkeypatch.setenv("NUMBAST_CACHE_DIR", str(tmp_path / "cache"))
 
     def kernel(out, a, b):
         out[0] = module.pt_add(a, b)
 
-    with pytest.warns(UserWarning, match="CUDA 99.1 headers are newer than NVRTC"):
+    with (
+        pytest.warns(UserWarning, match="CUDA 99.1 headers are newer than NVRTC"),
+        pytest.raises(RuntimeError),
+    ):
         helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+
+
+def test_precompiled_one_arch_module_compiles_an_unlisted_arch_or_says_to_regenerate(tmp_path):
+    _project(tmp_path, ("sm_90",))
+    header = tmp_path / "include" / "pt_geo.cuh"
+    header.write_text(HEADER + "#if __CUDA_ARCH__ < 800\n#error pt_geo needs sm_80\n#endif\n")
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "pt.yml"), tmp_path / "o")
+    text = result.path.read_text()
+    assert "runtime section: compile" not in text and "def _bisect" not in text
+    module = helpers.import_module(result.path)
+
+    def kernel(out, a, b):
+        out[0] = module.pt_add(a, b)
+
+    helpers.compile_and_link(kernel, _int_args(2), cc=(8, 6))  # the header allows sm_86
+    with pytest.raises(Exception, match=r"(?s)does not compile for sm_75 \(regenerate with GPU "
+                       r"Arch including sm_75\).*pt_geo needs sm_80"):  # fmt: skip
+        helpers.compile_and_link(kernel, _int_args(2), cc=(7, 5))
 
 
 # ---- chunks ---------------------------------------------------------------------------------
@@ -307,6 +332,7 @@ def test_a_large_glue_is_split_and_a_kernel_links_only_the_chunk_it_calls(tmp_pa
     monkeypatch.setattr(glue_build, "CHUNK_SIZE", 1)
     result = _generate(tmp_path, archs=("sm_90",))
     assert "chunk_size=1," in result.path.read_text()
+    assert "# ---- runtime section: compile (" in result.path.read_text()  # (its disk cache)
     module = helpers.import_module(result.path)
     _no_nvrtc(module, monkeypatch)
     glue = module._glue

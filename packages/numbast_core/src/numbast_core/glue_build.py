@@ -18,11 +18,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from .runtime_sections import bisect, nvrtc  # (the generated runtime's own code)
 
 CHUNK_SIZE = 128  # shims per chunk, for a glue of more than SPLIT_ABOVE shims
 SPLIT_ABOVE = 512
@@ -86,29 +86,7 @@ def nvrtc_version() -> tuple[int, int]:
 
 def _ltoir(source: str, arch: str, dirs: tuple[str, ...], headers) -> bytes | str:
     """LTO-IR, or the compile log (a str) when NVRTC rejects the source."""
-    from cuda.bindings import nvrtc
-
-    names = [n.encode() for n, _ in headers]
-    texts = [t if isinstance(t, bytes) else t.encode() for _, t in headers]
-    status, program = nvrtc.nvrtcCreateProgram(
-        source.encode(), b"glue.cu", len(names), texts, names
-    )
-    if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:  # (duplicate or invalid header names)
-        raise ValueError(f"nvrtcCreateProgram: {status!r}")
-    try:
-        options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
-        if nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])[0]:
-            log = b" " * nvrtc.nvrtcGetProgramLogSize(program)[1]
-            nvrtc.nvrtcGetProgramLog(program, log)
-            return log.decode(errors="replace").rstrip("\0")
-        code = b" " * nvrtc.nvrtcGetLTOIRSize(program)[1]
-        nvrtc.nvrtcGetLTOIR(program, code)
-        return bytes(code)
-    finally:
-        nvrtc.nvrtcDestroyProgram(program)
-
-
-_ERROR_LINE = re.compile(r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu")
+    return nvrtc._nvrtc_ltoir(source, arch, dirs, headers)
 
 
 def _chunk(glue: GlueSource, arch: str, names: list[str], dirs) -> tuple[bytes, list[str]]:
@@ -121,28 +99,18 @@ def _chunk(glue: GlueSource, arch: str, names: list[str], dirs) -> tuple[bytes, 
         result = _ltoir(source, arch, dirs, glue.headers)
         if isinstance(result, bytes):
             return result, dropped
-        hits = {owner[int(a or b)] for a, b in _ERROR_LINE.findall(result) if int(a or b) in owner}
+        hits = nvrtc._blamed(result, owner)
         if not hits:  # an error inside a header blames no shim line: bisect the shims
-            hits = _failing(
-                names, lambda some: _ltoir(glue.source(some)[0], arch, dirs, glue.headers)
-            )
+            hits = set(bisect._bisect(names, lambda some: _log(glue, arch, dirs, some), result))
         dropped += sorted(hits)
         names = [n for n in names if n not in dropped]
     return b"", dropped
 
 
-def _failing(names: list[str], compile_: Callable[[list[str]], bytes | str]) -> set[str]:
-    """The shims whose glue fails on its own, found by compiling halves apart (shims that fail
-    only together are all blamed). The generated runtime's ``_bisect_culprits`` does the same
-    at run time, where this module is not importable."""
-    if len(names) == 1:
-        return set(names)
-    half = len(names) // 2
-    found: set[str] = set()
-    for part in (names[:half], names[half:]):
-        if isinstance(compile_(part), str):
-            found |= _failing(part, compile_)
-    return found or set(names)
+def _log(glue: GlueSource, arch: str, dirs, names: list[str]) -> str:
+    """NVRTC's log for the glue of ``names``; "" when it compiles."""
+    result = _ltoir(glue.source(names)[0], arch, dirs, glue.headers)
+    return "" if isinstance(result, bytes) else result
 
 
 def _links_together(parts: list[bytes], arch: str) -> bool:

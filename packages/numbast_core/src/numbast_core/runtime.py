@@ -1,8 +1,11 @@
 """The runtime copied into every generated module, made of the sections the module uses.
 
 Each section is a Python file in ``runtime_sections/`` (package data, linted like code):
-``core.py`` and ``glue.py`` go into every module; the others only into modules whose plan uses
-them. What a file has above its ``# ---- `` heading (lint directives) is not copied.
+``ALWAYS`` go into every module; the others (``SECTIONS``) only into modules that use them. A
+section may replace a class of an earlier one by defining one of the same name (``_Registries``)
+or extend it by a subclass of the same name (``_Glue``). What a file has above its ``# ---- ``
+heading (lint directives) is not copied; ``nvrtc.py`` and ``bisect.py`` are also imported by
+``glue_build`` (generation compiles the glue as the module does).
 """
 
 from __future__ import annotations
@@ -11,7 +14,24 @@ import ast
 import builtins
 from importlib import resources
 
-SECTIONS = ("enums", "structs", "writes", "operators")  # in module order, after the core
+ALWAYS = ("core", "nvrtc", "glue")
+# in module order, after ALWAYS: a separate registry; glue compiled at run time (modules without
+# precompiled glue); overloads on some archs only; CUDA vector types; enums; structs; C++ types
+# bound to numba-cuda's own types; writes to struct fields and items; calls that change structs
+# (non-const methods, structs passed by reference); operators
+SECTIONS = (
+    "registry",
+    "bisect",
+    "compile",
+    "archs",
+    "vectors",
+    "enums",
+    "structs",
+    "native",
+    "writes",
+    "mutators",
+    "operators",
+)
 _FOLDER = "runtime_sections"
 _END = "# ---- end of numbast runtime " + "-" * 66
 
@@ -31,7 +51,7 @@ def runtime_text(features: frozenset[str] | set[str] = frozenset()) -> str:
     unknown = set(features) - set(SECTIONS)
     if unknown:
         raise ValueError(f"unknown runtime sections: {sorted(unknown)}")
-    parts = [_copied("core"), _copied("glue"), *(_copied(s) for s in SECTIONS if s in features)]
+    parts = [_copied(s) for s in (*ALWAYS, *(s for s in SECTIONS if s in features))]
     parts.append(_END)
     return "\n\n\n".join(parts) + "\n"
 
@@ -40,7 +60,7 @@ def runtime_names() -> frozenset[str]:
     """Top-level names of every section (``_function``, ``_Glue``, its imports, ...): the names
     a binding must not take, whatever sections its module includes."""
     names: set[str] = set()
-    statements = [node for s in ("core", "glue", *SECTIONS) for node in ast.parse(_source(s)).body]
+    statements = [node for s in (*ALWAYS, *SECTIONS) for node in ast.parse(_source(s)).body]
     while statements:
         node = statements.pop()
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -61,7 +81,7 @@ def runtime_builtins() -> frozenset[str]:
     available = set(dir(builtins))
     return frozenset(
         node.id
-        for s in ("core", "glue", *SECTIONS)
+        for s in (*ALWAYS, *SECTIONS)
         for node in ast.walk(ast.parse(_source(s)))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in available
     )

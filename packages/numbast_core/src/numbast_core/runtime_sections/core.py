@@ -12,7 +12,8 @@ import operator as _operator
 import re as _re
 import sys as _sys
 
-_ABI = "numbast-rt-1"  # tags all state shared with other generated modules
+_ABI = "numbast-rt-2"  # tags all state shared with other generated modules (2: the struct
+# writes are two rewrites, each registered once per ABI by class name)
 _NUMBA_CUDA = ((0, 30, 4), (0, 31))  # the numba-cuda versions [from, to) this runtime is tested on
 _found = _metadata.version("numba-cuda")
 if not _NUMBA_CUDA[0] <= tuple(int(n) for n in _re.findall(r"\d+", _found)[:3]) < _NUMBA_CUDA[1]:
@@ -40,8 +41,8 @@ _SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)  # kernels run as Python: C++ ca
 # ---- numba-cuda internals: every private numba-cuda API this module uses, tested with
 # numba-cuda 0.30.4 (the range checked above); none has a public equivalent there: registries
 # (typing, lowering, rewrites), the compile's flags (its arch), typing templates, type
-# conversions, Numba IR (struct writes), CUDA vector types as Numba types (below),
-# numba.cuda.descriptor (in install()).
+# conversions, Numba IR (struct writes), numba.cuda.descriptor (in install()),
+# numba.cuda.vector_types (the vectors section).
 from numba.cuda.core import ir as _nir
 from numba.cuda.core import targetconfig as _targetconfig
 from numba.cuda.core.errors import NumbaError as _NumbaError
@@ -57,31 +58,13 @@ from numba.cuda.typing.templates import Registry as _TypingRegistry
 from numba.cuda.typing.templates import builtin_registry as _builtin_typing_registry
 from numba.cuda.typing.templates import signature as _signature
 
-if _SIMULATOR:  # numba.cuda.vector_types needs the CUDA target: the simulator has its own
-    import numba.cuda as _cuda
-
-    _vector_types = type("_SimVectors", (dict,), {"__missing__": lambda _, n: getattr(_cuda, n)})()
-else:
-    from numba.cuda.vector_types import vector_types as _vector_types
-
 _SLOT_ALIGN = 32  # argument/result slots: enough for every CUDA type (double4_32a: 32)
 
 
 class _Registries:
-    """numba-cuda's global registries, or this module's own (activated by ``install()``)."""
+    """numba-cuda's global registries (a module with its own: the registry section)."""
 
-    def __init__(self, separate):
-        self.separate = separate
-        self.typing = _TypingRegistry() if separate else _builtin_typing_registry
-        self.target = _TargetRegistry() if separate else _builtin_target_registry
-
-    def install(self):
-        from numba.cuda.descriptor import cuda_target  # (internal, see above)
-
-        if self.separate:
-            cuda_target.target_context.refresh()
-            cuda_target.typing_context.install_registry(self.typing)
-            cuda_target.target_context.install_registry(self.target)
+    separate, typing, target = False, _builtin_typing_registry, _builtin_target_registry
 
 
 def _in(ty, slot=None):
@@ -182,25 +165,6 @@ def _stub(name, doc):
     return stub
 
 
-class _PerArchTemplate(_ConcreteTemplate):
-    """Overloads declared on some GPU archs only type for kernels compiled for those."""
-
-    def apply(self, args, kws):
-        arch = _compiling_arch(self.glue.arch)  # noqa: F821 (in the glue section)
-        usable = [
-            c for c, s in zip(self.cases, self.shims) if arch in self.glue.only.get(s, [arch])
-        ]
-        found = self._select(usable, args, kws)
-        if found is None and self._select(self.cases, args, kws) is not None:
-            having = {a for s in self.shims for a in self.glue.only.get(s, ())}
-            archs = [a for a in self.glue.archs if a in having]
-            raise _TypingError(
-                f"{self.key.__name__}({', '.join(map(str, args))}) is declared for "
-                f"{', '.join(archs)} only; this kernel is compiled for {arch}"
-            )
-        return found
-
-
 def _function(registries, glue, name, doc, rows, enums=None):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
     ``enums``: per row, the (position, name) of its enums of other headers."""
@@ -211,7 +175,8 @@ def _function(registries, glue, name, doc, rows, enums=None):
     for row, case in zip(rows, cases):
         registries.target.lower(key, *case.args)(_lowering(glue, row))
     shims = [row[0] for row in rows]
-    base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate
+    # (_PerArchTemplate: the archs section, in modules with such overloads)
+    base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate  # noqa: F821
     attrs = {"key": key, "cases": cases, "glue": glue, "shims": shims}
     if enums:  # (takes the place of the per-arch filter: no header binds both today)
         attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)

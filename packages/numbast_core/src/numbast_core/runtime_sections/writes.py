@@ -1,30 +1,5 @@
 # ruff: noqa: F821 (names defined by core.py, which comes first in every module)
-# ---- runtime section: writes (struct fields, items and non-const methods) ----------------------
-def _inout(ty):
-    return ("inout", ty, ty)  # a non-const method's receiver: the shim updates it
-
-
-def _writing_function(registries, glue, name, doc, rows):
-    """``_function`` for overloads that take structs by reference (``T&``, ``T*``): typed with
-    their result; _StructWrites turns each call into one of the mutator, which returns (result,
-    *updated arguments), and stores every argument back where it came from."""
-    writes = [row for row in rows if any(mode == "inout" for mode, _, _ in row[3])]
-    key = _function(registries, glue, name, doc, [row for row in rows if row not in writes])
-    if _SIMULATOR:
-        return key
-    template = key._numba_type.templates[0]
-    template.numbast_abi, template.numbast_writes = _ABI, {}
-    template.numbast_mutator = _function(registries, glue, f"{name} (writes)", doc, writes)
-    for row in writes:
-        passed = [(mode, ty) for mode, ty, _ in row[3] if mode != "out"]
-        visible = [(mode, ty, slot) for mode, ty, slot in row[3] if mode != "inout"]
-        case = _signature(_result_type(row[2], visible), *[ty for _, ty in passed])
-        template.cases = [*template.cases, case]
-        written = [i for i, (mode, _) in enumerate(passed) if mode == "inout"]
-        template.numbast_writes[case.args] = written
-    return key
-
-
+# ---- runtime section: writes (struct fields and items) ---------------------------------------
 def _bind_writes(registries, glue, ty, setitem):
     """The functions that _StructWrites calls for ``v.field = x`` and ``v[i] = x``."""
     for field, field_type in ty._fields.items():
@@ -65,15 +40,16 @@ class _StructWrites(_Rewrite):
     """After typing, a write to a bound struct rebinds the variable that holds it.
 
     Numba hands struct *values* to lowerings, so an in-place store would change a copy. Instead
-    ``v.x = e`` becomes ``v = <set x>(v, e)``, ``v[i] = e`` becomes ``v = <set []>(v, i, e)`` and
-    ``r = v.m(a)`` (non-const m) becomes ``t = <m>(v, a); r = t[0]; v = t[1]``. A struct read
+    ``v.x = e`` becomes ``v = <set x>(v, e)``, ``v[i] = e`` becomes ``v = <set []>(v, i, e)``
+    (and, in _StructMutations, ``r = v.m(a)`` with a non-const m becomes ``t = <m>(v, a);
+    r = t[0]; v = t[1]``, as do calls passing structs by reference). A struct read
     from an array (``a[i].m()``) or a field (``v.inner.x = e``) is then stored back; a write to
     any other temporary (``f().x = e``) would be lost, so it is refused with a clear error.
     Numba put the copies that merge SSA versions (``v.2 = v``) after the last assignment of
     ``v`` in the block; they are repeated after each rebinding so that merges see the new value.
     """
 
-    numbast_abi = _ABI  # one rewrite per runtime ABI; it changes only its ABI's structs
+    numbast_abi = _ABI  # one rewrite of each class per runtime ABI: it changes only its structs
 
     def __init__(self, state):
         self.state = state
@@ -89,33 +65,15 @@ class _StructWrites(_Rewrite):
     def _write(self, inst):
         """(function, the variables it updates, its arguments, result or None, what) of a
         write."""
-        if isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
-            name = getattr(inst, "attr", "[]")
-            setter = self._setter(inst.target, name)
-            if setter is None:
-                return None
-            what = "assign an item" if name == "[]" else f"assign field {name!r}"
-            index = [getattr(inst, "index_var", None) or inst.index] if name == "[]" else []
-            return setter, [inst.target], [inst.target, *index, inst.value], None, what
-        call = inst.value if isinstance(inst, _nir.Assign) else None
-        if isinstance(call, _nir.Expr) and call.op == "call":
-            fnty = self.typemap.get(call.func.name)
-            method = getattr(fnty, "template", None)
-            ours = getattr(method, "numbast_abi", None) == _ABI and method.numbast_mutator
-            if ours and self.calltypes[call].args in method.numbast_mutating:
-                bound = self.ir.get_definition(call.func)  # getattr(receiver, name)
-                what = f"call non-const method {bound.attr!r}"
-                receiver = bound.value
-                return method.numbast_mutator, [receiver], [receiver, *call.args], inst, what
-            function = (getattr(fnty, "templates", None) or [None])[0]
-            writes = getattr(function, "numbast_writes", None)
-            if getattr(function, "numbast_abi", None) == _ABI and writes:
-                written = writes.get(self.calltypes[call].args)
-                if written is not None:
-                    what = f"pass by reference to {function.key.__name__}() a copy"
-                    updated = [call.args[i] for i in written]
-                    return function.numbast_mutator, updated, list(call.args), inst, what
-        return None
+        if not isinstance(inst, (_nir.SetAttr, _nir.SetItem, _nir.StaticSetItem)):
+            return None
+        name = getattr(inst, "attr", "[]")
+        setter = self._setter(inst.target, name)
+        if setter is None:
+            return None
+        what = "assign an item" if name == "[]" else f"assign field {name!r}"
+        index = [getattr(inst, "index_var", None) or inst.index] if name == "[]" else []
+        return setter, [inst.target], [inst.target, *index, inst.value], None, what
 
     def _store_back(self, var, what, loc):
         """Instructions writing ``var`` back where it was read: ``a[i] = var`` for an array
@@ -198,7 +156,12 @@ class _StructWrites(_Rewrite):
         return block
 
 
-if not _SIMULATOR and not any(
-    getattr(r, "numbast_abi", None) == _ABI for r in _rewrites.rewrites["after-inference"]
-):
-    _rewrites.register("after-inference")(_StructWrites)
+def _register_rewrite(cls):
+    """Register ``cls`` once per runtime ABI: the first module of this ABI imported does."""
+    rewrites = _rewrites.rewrites["after-inference"]
+    mine = [r for r in rewrites if getattr(r, "numbast_abi", None) == _ABI]
+    if not _SIMULATOR and cls.__name__ not in [r.__name__ for r in mine]:
+        _rewrites.register("after-inference")(cls)
+
+
+_register_rewrite(_StructWrites)
