@@ -11,7 +11,8 @@ import ast
 import builtins
 from importlib import resources
 
-SECTIONS = ("enums", "structs", "writes", "operators")  # in module order, after the core
+# in module order, after the core
+SECTIONS = ("enums", "structs", "writes", "operators", "templates", "class_templates")
 _FOLDER = "runtime_sections"
 _END = "# ---- end of numbast runtime " + "-" * 66
 
