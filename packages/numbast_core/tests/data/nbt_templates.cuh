@@ -79,7 +79,3 @@ __device__ int nbt_count(Ts... xs) { return sizeof...(Ts); }
 template <template <typename> class C, typename T>
 __device__ T nbt_unwrap(C<T> c) { return c.value; }
 
-#ifndef __CUDACC_RTC__  // (NVRTC rejects host functions; the parse sees it)
-template <typename T>
-__host__ T nbt_host_twice(T x) { return x + x; }
-#endif

@@ -148,6 +148,7 @@ class ClassTemplateBinding:
     params: tuple[TemplateParamPlan, ...]
     fields: tuple[str, ...]  # public data members
     methods: tuple[str, ...]  # public non-static member functions (and member templates)
+    mutating: tuple[str, ...]  # the methods without a const overload (run on the receiver)
     signature: str  # the template's head, for docstrings and tables
 
 

@@ -146,16 +146,17 @@ def plan_class_templates(
         taken.add(py)
         public = [m for m in st.methods if m.access is Access.PUBLIC and not m.is_deleted]
         # by their C++ names, which kernels use as attributes (a keyword could not be)
-        methods = tuple(
-            dict.fromkeys(
-                m.function.name
-                for m in public
-                if m.kind is MethodKind.REGULAR
-                and not m.is_static
-                and m.function.operator is None
-                and attribute_name(m.function.name) == m.function.name
-            )
-        )
+        regular = [
+            m
+            for m in public
+            if m.kind is MethodKind.REGULAR
+            and not m.is_static
+            and m.function.operator is None
+            and attribute_name(m.function.name) == m.function.name
+        ]
+        methods = tuple(dict.fromkeys(m.function.name for m in regular))
+        const = {m.function.name for m in regular if m.is_const}
+        mutating = tuple(name for name in methods if name not in const)
         # fields are read where the layout follows from them (all public, named, whole)
         plain = all(
             f.access is Access.PUBLIC and f.name and not f.is_anonymous and f.bitfield_width is None
@@ -165,6 +166,12 @@ def plan_class_templates(
         params = tuple(_param_plan(p) for p in t.template_params)
         signature = f"{template_head(t.template_params)} {'class' if st.is_class else 'struct'} "
         bound[st.qualified_name] = ClassTemplateBinding(
-            py, "::" + st.qualified_name, params, fields, methods, signature + st.qualified_name
+            py,
+            "::" + st.qualified_name,
+            params,
+            fields,
+            methods,
+            mutating,
+            signature + st.qualified_name,
         )
     return list(bound.values())

@@ -33,6 +33,7 @@ def runtime_features(plan: BindingPlan) -> frozenset[str]:
         or any(o.params and o.params[0].mode == "inout" for _, ovs in st.methods for o in ovs)
         for st in plan.structs
     ) or any(p.mode == "inout" for fn in plan.functions for o in fn.overloads for p in o.params)
+    writes = writes or bool(plan.class_templates)  # (instances' fields and non-const methods)
     foreign_enums = any(foreign_enum_args(o) for fn in plan.functions for o in fn.overloads)
     used = {
         "enums": plan.enums or foreign_enums,
@@ -164,7 +165,7 @@ def _templates_block(plan: BindingPlan) -> str:
         params = tuple((p.name, p.kind, p.cxx_type) for p in c.params)
         out.append(
             f"{c.python_name} = _class_template(_templates, {c.python_name!r}, {c.signature!r}, "
-            f"{c.cxx_name!r}, {params!r}, {c.fields!r}, {c.methods!r})\n"
+            f"{c.cxx_name!r}, {params!r}, {c.fields!r}, {c.methods!r}, {c.mutating!r})\n"
         )
     if plan.class_templates:
         out.append("_template_members(_templates)  # fields, methods, operators of instances\n")

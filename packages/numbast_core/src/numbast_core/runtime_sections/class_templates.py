@@ -20,9 +20,12 @@ class _OperatorSite(_CallSite):
 
 
 class _Method(_TemplateBinding):
-    def __init__(self, what, name):
+    """``mutates``: the method has no const overload, so it runs on the receiver itself (the
+    writes section's rewrite stores the receiver back)."""
+
+    def __init__(self, what, name, mutates):
         super().__init__(what, ())
-        self.name = name
+        self.name, self.mutates, self.mutating = name, mutates, set()
 
     def explicit(self, kws):  # a member template's arguments: by position in kws order
         kind = {k: "value" if isinstance(v, types.Literal) else "type" for k, v in kws.items()}
@@ -32,9 +35,10 @@ class _Method(_TemplateBinding):
     def spell(self, site, cxx, explicit, this):
         member = (".template " if explicit else ".") + self.name + self.angle(explicit)
         rest = ", ".join(f"*a{i}" for i in range(1, len(cxx)))
-        call = f"static_cast<const {cxx[0]}&>(*a0){member}({rest})"
+        receiver = cxx[0] if self.mutates else f"const {cxx[0]}"
+        call = f"static_cast<{receiver}&>(*a0){member}({rest})"
         declval = ", ".join(f"__numbast_declval<{c}&>()" for c in cxx[1:])
-        declval = f"__numbast_declval<const {cxx[0]}&>(){member}({declval})"
+        declval = f"__numbast_declval<{receiver}&>(){member}({declval})"
         return site.instance(f"{self.what}({', '.join(cxx)})", call, declval, cxx)
 
 
@@ -43,15 +47,22 @@ class _Operator(_TemplateBinding):
         super().__init__(f"operator{_OPERATOR_TOKENS[fn]}", ())
         self.token = _OPERATOR_TOKENS[fn]
 
-    def spell(self, site, cxx, explicit, this):
+    def spell(self, site, cxx, explicit, this, token=None):
+        token = token or self.token
         if len(cxx) == 1:
-            call, declval = f"{self.token}(*a0)", f"{self.token}__numbast_declval<{cxx[0]}&>()"
+            call, declval = f"{token}(*a0)", f"{token}__numbast_declval<{cxx[0]}&>()"
         else:
-            call = f"(*a0) {self.token} (*a1)"
+            call = f"(*a0) {token} (*a1)"
             declval = " ".join(
-                (f"__numbast_declval<{cxx[0]}&>()", self.token, f"__numbast_declval<{cxx[1]}&>()")
+                (f"__numbast_declval<{cxx[0]}&>()", token, f"__numbast_declval<{cxx[1]}&>()")
             )
-        return site.instance(f"{self.what}({', '.join(cxx)})", call, declval, cxx)
+        try:
+            return site.instance(f"operator{token}({', '.join(cxx)})", call, declval, cxx)
+        except _TypingError:
+            if token not in ("+=", "-=", "*=", "/="):
+                raise
+        # as Python does, `a += b` is `a = a + b` where the class has no operator+=
+        return self.spell(site, cxx, explicit, this, token[0])
 
 
 class _ClassTemplate(_TemplateBinding):
@@ -136,6 +147,8 @@ class _ClassTemplate(_TemplateBinding):
         name = f"{self.python_name}<{cxx.partition('<')[2]}"
         ty = _struct_type(name, cxx, size, rows, {}, parent=_ClassInstance)
         ty.template = self
+        if ty._fields:  # v.field = x: the writes section's rewrite calls these setters
+            _bind_writes(self.site.registries, self.site.glue, ty, ())
         self.types[targs] = ty
         return ty
 
@@ -148,16 +161,43 @@ class _ClassTemplate(_TemplateBinding):
         return site.instance(what, call, call, cxx, construct=construct, layout_of=self)
 
 
-def _class_template(site, name, doc, cxx, params, fields, methods):
-    """The handle of a class template: calling it in a kernel constructs an instance."""
+def _class_template(site, name, doc, cxx, params, fields, methods, mutating=()):
+    """The handle of a class template: calling it in a kernel constructs an instance.
+    ``mutating``: the methods without a const overload."""
     stub = _stub(name, doc)
     binding = _ClassTemplate(site, cxx, name, params, fields, methods)
+    binding.mutating_methods = frozenset(mutating)
     site.classes.append(binding)
     if _SIMULATOR:
         return stub
     template = _bind_template(site.registries, site, stub, binding)
     stub._numba_type = types.Function(template)
     site.registries.typing.register_global(stub, stub._numba_type)
+    return stub
+
+
+def _mutator(site, binding):
+    """What _StructWrites calls for a non-const method: returns (result, updated receiver)."""
+    stub = _stub(f"{binding.what} (writes)", binding.what)
+
+    class Mutator(_AbstractTemplate):
+        key = stub
+
+        def generic(self, args, kws):
+            ret = binding.results.get(tuple(args), False)
+            if ret is False:
+                return None
+            return _signature(types.Tuple((ret or types.none, args[0])), *args)
+
+    stub._numba_type = types.Function(Mutator)
+
+    def lower(context, builder, sig, args):
+        values = _call(context, builder, site, binding.rows[sig.args], args, sig.args)
+        result = values[0] if binding.results[sig.args] is not None else None
+        result = context.get_dummy_value() if result is None else result
+        return context.make_tuple(builder, sig.return_type, [result, values[-1]])
+
+    site.registries.target.lower(stub, types.VarArg(types.Any))(lower)
     return stub
 
 
@@ -169,7 +209,11 @@ def _template_members(site):
     for cls in site.classes:
         for name in cls.methods:
             key = f"{cls.what}::{name}"
-            methods[(cls, name)] = _bind_template(registries, site, key, _Method(key, name))
+            binding = _Method(key, name, name in cls.mutating_methods)
+            template = _bind_template(registries, site, key, binding)
+            template.numbast_abi, template.numbast_mutating = _ABI, binding.mutating
+            template.numbast_mutator = _mutator(site, binding) if binding.mutates else None
+            methods[(cls, name)] = template
 
     class Attributes(_AttributeTemplate):
         key = _ClassInstance

@@ -246,12 +246,15 @@ class _CallSite(_AbstractTemplate):
         params = ([] if this is None else [this]) + list(args)
         cxx = [site.cxx(t, binding.what) for t in params]
         ret, shim = binding.spell(site, cxx, explicit, this)
-        kw_types = [types.unliteral(kws[k]) if not isinstance(kws[k], types.Literal) else kws[k]
-                    for k in explicit]  # fmt: skip
-        full = (*args, *kw_types)
-        row = (shim, binding.what, ret if ret is not None else types.int8,
-               tuple(_in(t) for t in params), False)  # fmt: skip
-        binding.rows[(*(() if this is None else (this,)), *full)] = row
+        full = (*args, *(kws[k] for k in explicit))
+        # a void shim still takes a result pointer (a byte): one shim form for every call
+        modes = [("inout" if binding.mutates else "in", this, this)] if this is not None else []
+        modes += [_in(t) for t in args]
+        key = (*(() if this is None else (this,)), *full)
+        binding.rows[key] = (shim, binding.what, ret or types.int8, tuple(modes), False)
+        binding.results[key] = ret
+        if binding.mutates:  # _StructWrites calls the mutator instead, and stores the receiver
+            binding.mutating.add(full)
         sig = _signature(ret if ret is not None else types.void, *full, recvr=this)
         if explicit:
             names = [f"a{i}" for i in range(len(args))] + list(explicit)
@@ -275,8 +278,10 @@ def _template_lowering(site, binding):
 class _TemplateBinding:
     """What a call spells: explicit template arguments by keyword, the C++ callee."""
 
+    mutates = False  # a non-const method: its receiver is written back
+
     def __init__(self, what, params):
-        self.what, self.params, self.rows = what, tuple(params), {}
+        self.what, self.params, self.rows, self.results = what, tuple(params), {}, {}
 
     def explicit(self, kws):
         """{name: C++ spelling} of the keyword template arguments, in declaration order."""
