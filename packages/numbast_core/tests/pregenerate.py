@@ -21,6 +21,10 @@ def main(argv: list[str]) -> int:
         return 2
     for name, result in helpers.generate_all(argv[0]).items():
         print(f"{name}: {result.path}")
+    import numbast_core
+
+    config = numbast_core.load_config(helpers.DATA / helpers.TEMPLATE_CONFIG)
+    print(f"templates: {numbast_core.generate(config, argv[0]).path}")
     return 0
 
 

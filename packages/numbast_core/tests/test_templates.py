@@ -9,7 +9,7 @@ import _codegen_helpers as helpers
 import pytest
 from ast_canopy.model import ExecSpace
 
-CONFIG = helpers.DATA / "nbt_templates.yml"
+CONFIG = helpers.DATA / helpers.TEMPLATE_CONFIG
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def module(result, cache):
 def _compile(module, source, argtypes, return_type=None, **extra):
     import numpy as np
 
-    env = dict(vars(module), np=np, **extra)
+    env = {**vars(module), "np": np, **extra}
     exec(source, env)
     return helpers.compile_and_link(env["f"], argtypes, return_type)
 
@@ -275,3 +275,29 @@ def test_mutating_methods_and_field_writes_compile_and_link(module):
     assert (("box<float>", "float32"), "Tuple(none, box<float>)") in sigs
     # and `b.value = ...` through the field's setter, which returns the updated struct
     assert (("box<float>", "float32"), "box<float>") in sigs
+
+
+# ---- the GPU tier's kernels and oracles, checked here on the CPU -------------------------------
+
+
+def test_gpu_cases_compile_and_link_sm90(module):
+    import numpy as np
+    from cuda.bindings import nvrtc
+    from numba.cuda import types
+    from test_gpu_templates import _CXX_TYPES, CASES
+
+    kinds = {"int32": types.int32, "float32": types.float32, "float64": types.float64}
+    env = {"np": np, "f32": types.float32, "f64": types.float64, "i16": types.int16,
+           "i32": types.int32, "i64": types.int64, "m": module}  # fmt: skip
+    for name, expr, dtype, body in CASES:
+        source = f"def f(out, i):\n    {body}\n"
+        _compile(module, source, [kinds[dtype][:], types.int32], types.void, **env)
+        cxx = (
+            f'#include "nbt_templates.cuh"\n__global__ void k({_CXX_TYPES[dtype]}* out, int i)'
+            f" {{ out[i] = {expr}; }}\n"
+        )
+        program = nvrtc.nvrtcCreateProgram(cxx.encode(), b"k.cu", 0, [], [])[1]
+        options = [b"-arch=sm_90", b"-std=c++17", f"-I{helpers.DATA}".encode()]
+        status = nvrtc.nvrtcCompileProgram(program, len(options), options)[0]
+        nvrtc.nvrtcDestroyProgram(program)
+        assert status == nvrtc.nvrtcResult.NVRTC_SUCCESS, name
