@@ -76,6 +76,9 @@ def _nvrtc_answers(source, arch, dirs, headers, expressions):
         for e in expressions:
             ok(*nvrtc.nvrtcAddNameExpression(program, e.encode()))
         options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in dirs)]
+        # NVRTC 12.8+ keeps the headers' parse (automatic PCH) for this process's later
+        # instances: one costly parse of <cuda/std/complex>, not one per instance
+        options += ["-pch"] if tuple(nvrtc.nvrtcVersion()[1:]) >= (12, 8) else []
         options = [o.encode() for o in options]
         if (
             nvrtc.nvrtcCompileProgram(program, len(options), options)[0]
