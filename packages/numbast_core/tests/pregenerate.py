@@ -23,8 +23,11 @@ def main(argv: list[str]) -> int:
         print(f"{name}: {result.path}")
     import numbast_core
 
-    config = numbast_core.load_config(helpers.DATA / helpers.TEMPLATE_CONFIG)
-    print(f"templates: {numbast_core.generate(config, argv[0]).path}")
+    # the templates' modules (test_gpu_templates*.py): a header of each form, libcu++, curand
+    curand = Path(__file__).resolve().parents[3] / "conformance" / "configs" / "curand_kernel.yml"
+    for path in (helpers.DATA / helpers.TEMPLATE_CONFIG, helpers.DATA / "nbt_cuda_std.yml", curand):
+        result = numbast_core.generate(numbast_core.load_config(path), argv[0])
+        print(f"{path.stem}: {result.path}")
     return 0
 
 

@@ -25,7 +25,7 @@ class _Method(_TemplateBinding):
 
     def __init__(self, what, name, mutates):
         super().__init__(what, ())
-        self.name, self.mutates, self.mutating = name, mutates, set()
+        self.name, self.mutates, self.mutating = name, mutates, _builtins.set()
 
     def explicit(self, kws):  # a member template's arguments: by position in kws order
         kind = {k: "value" if isinstance(v, types.Literal) else "type" for k, v in kws.items()}
@@ -166,7 +166,7 @@ def _class_template(site, name, doc, cxx, params, fields, methods, mutating=()):
     ``mutating``: the methods without a const overload."""
     stub = _stub(name, doc)
     binding = _ClassTemplate(site, cxx, name, params, fields, methods)
-    binding.mutating_methods = frozenset(mutating)
+    binding.mutating_methods = tuple(mutating)
     site.classes.append(binding)
     if _SIMULATOR:
         return stub

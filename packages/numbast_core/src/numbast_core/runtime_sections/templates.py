@@ -105,7 +105,7 @@ class _Templates:
     structs the module binds; ``handles``: [(struct handle, its Numba type)] for ``T=Handle``."""
 
     def __init__(self, glue, registries, structs=(), handles=()):
-        self.glue, self.registries = glue, registries
+        self.glue, self.registries, self.suffix = glue, registries, glue.suffix
         self.structs, self.handles = dict(structs), dict(handles)
         self.classes, self.nvrtc_calls = [], 0
         self._lock, self._done, self._rows, self._table = _threading.RLock(), {}, {}, None
@@ -138,7 +138,7 @@ class _Templates:
         """The Numba type of the result id ``rid`` (``targs``: a class instance's arguments)."""
         if rid == 0:
             return None
-        depth, base = divmod(rid, _POINTER) if rid > 0 else (0, -1)
+        depth, base = _builtins.divmod(rid, _POINTER) if rid > 0 else (0, -1)
         if base >= _CLASS and base // _CLASS <= len(self.classes):
             ty = self.classes[base // _CLASS - 1].instance(tuple(targs), what)
         elif 0 < base <= len(self.table()):
@@ -231,10 +231,6 @@ class _Templates:
     def linkable(self, shim, what):
         return self._rows[(_compiling_arch(self.glue.arch), shim)]
 
-    @property
-    def suffix(self):
-        return self.glue.suffix
-
 
 class _CallSite(_AbstractTemplate):
     """Typing of a call resolved by C++: subclasses spell the call (``spell``)."""
@@ -314,8 +310,7 @@ class _TemplateBinding:
             return str(ty.literal_value)
         raise _TypingError(f"{what}: a compile-time integer constant is expected, not {ty}")
 
-    @staticmethod
-    def angle(explicit):
+    def angle(self, explicit):
         return f"<{', '.join(explicit.values())}>" if explicit else ""
 
 
