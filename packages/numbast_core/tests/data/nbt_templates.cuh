@@ -10,6 +10,9 @@ struct nbt_pair {
 template <typename T>
 __device__ T nbt_clampv(T x, T lo, T hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+// the same, not a template (bench/first_kernel_templates.py compares the two)
+__device__ inline float nbt_clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
 // an auto return: the result type comes from the instantiation
 template <typename T>
 __device__ auto nbt_twice(T x) { return x + x; }
