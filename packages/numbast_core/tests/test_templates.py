@@ -168,11 +168,11 @@ def test_instances_are_cached_per_process_and_on_disk(result, cache):
     from numba.cuda import types
 
     first = helpers.import_module(result.path)
-    source = "def f(x):\n    return twice(x) + clampv(x, x, x)"
-    _compile(first, source, [types.float32])
+    source = "def f(x):\n    return twice(x) + clampv(x, x, x)"  # (float64: not bound ahead)
+    _compile(first, source, [types.float64])
     assert first._templates.nvrtc_calls == 2  # one compile per instance
     # a second kernel reusing both instances (and a third, new one)
-    _compile(first, "def f(x, y):\n    return twice(x) * twice(y)", [types.float32] * 2)
+    _compile(first, "def f(x, y):\n    return twice(x) * twice(y)", [types.float64] * 2)
     assert first._templates.nvrtc_calls == 2
     _compile(first, "def f(x):\n    return twice(x)", [types.int32])
     assert first._templates.nvrtc_calls == 3
@@ -187,7 +187,7 @@ from numba.cuda import types
 m = helpers.import_module({path!r})
 def f(x):
     return m.twice(x) + m.clampv(x, x, x)
-helpers.compile_and_link(f, (types.float32,))
+helpers.compile_and_link(f, (types.float64,))
 print(m._templates.nvrtc_calls)
 """
 
@@ -301,3 +301,64 @@ def test_gpu_cases_compile_and_link_sm90(module):
         status = nvrtc.nvrtcCompileProgram(program, len(options), options)[0]
         nvrtc.nvrtcDestroyProgram(program)
         assert status == nvrtc.nvrtcResult.NVRTC_SUCCESS, name
+
+
+# ---- instances bound ahead (config Template Instances) ------------------------------------------
+
+
+def test_instances_bound_ahead_need_no_nvrtc(result, module):
+    from numba.cuda import types
+
+    rows = [r for r in result.plan.rows() if r.kind == "template instance"]
+    assert [(r.cxx_name, r.python_name) for r in rows] == [
+        ("float nbt_clampv(float, float, float)", "clampv"),
+        ("double nbt_scale<4>(double)", "scale"),
+    ]
+    glue = result.path.read_text()
+    assert "__numbast_nbt_templates_bindings_instance_1_scale" in glue  # in the precompiled glue
+    source = "def f(x, y):\n    return clampv(x, x, x) + scale(y, N=4)"
+    cres = _compile(module, source, [types.float32, types.float64])
+    assert cres.signature.return_type == types.float64
+    assert module._templates.nvrtc_calls == 0
+    # another explicit argument or other argument types: instantiated at kernel compile
+    _compile(module, "def f(y):\n    return scale(y, N=3)", [types.float64])
+    assert module._templates.nvrtc_calls == 1
+
+
+def _config_errors(tmp_path, instances: str) -> str:
+    import numbast_core
+    from numbast_core.errors import ConfigError
+
+    text = CONFIG.read_text().split("Template Instances:")[0] + instances
+    config_file = tmp_path / "c.yml"
+    config_file.write_text(text)
+    (tmp_path / "nbt_templates.cuh").write_text((helpers.DATA / "nbt_templates.cuh").read_text())
+    with pytest.raises(ConfigError) as caught:
+        numbast_core.generate(numbast_core.load_config(config_file), tmp_path / "out")
+    return str(caught.value)
+
+
+def test_template_instances_errors_name_the_key(tmp_path):
+    schema = _config_errors(tmp_path, "Template Instances:\n  - Arguments: [float]\n")
+    assert "Template Instances[0]" in schema and "Function" in schema
+    bad = (
+        "Template Instances:\n"
+        "  - {Function: nbt_nowhere}\n"
+        "  - {Function: nbt_scale, Arguments: [double], Template Arguments: {M: 4}}\n"
+        "  - {Function: nbt_twice, Arguments: [long double]}\n"
+    )
+    message = _config_errors(tmp_path, bad)
+    assert "Template Instances[0].Function: no bound function template named `nbt_nowhere`" in (
+        message
+    )
+    assert (
+        "Template Instances[1].Template Arguments.M: `nbt_scale` has no template parameter M"
+        in (message)
+    )
+    assert "Template Instances[2].Arguments[0]: `long double` has no Numba type" in message
+    rejected = _config_errors(
+        tmp_path,
+        "Template Instances:\n  - {Function: nbt_clampv, Arguments: [float, int, float]}\n",
+    )
+    assert "Template Instances[0]: C++ rejects `nbt_clampv(float, int, float)`" in rejected
+    assert "no instance of function template" in rejected

@@ -136,6 +136,10 @@ class FunctionTemplateBinding:
     params: tuple[TemplateParamPlan, ...]  # the first template's, for explicit arguments
     signatures: tuple[str, ...]  # C++ declarations, for docstrings and tables
     also_function: bool = False  # non-template overloads of the same name resolve through it
+    # instances bound ahead (config Template Instances), glue precompiled: (the explicit
+    # template arguments as a kernel gives them: a type's Numba type, a constant's spelling;
+    # the overload): a kernel's call with the same arguments uses it, with no NVRTC compile
+    ahead: tuple[tuple[tuple[TypeRef | str, ...], OverloadPlan], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,14 +274,15 @@ class BindingPlan:
 
     @property
     def public_names(self) -> tuple[str, ...]:
-        return tuple(
+        # (a function template's instances bound ahead share its name)
+        return tuple(dict.fromkeys(
             [e.python_name for e in self.enums]
             + [st.python_name for st in self.structs]
             + [f.python_name for f in self.functions]
             + [t.python_name for t in self.typedefs]
             + [t.python_name for t in self.function_templates]
             + [t.python_name for t in self.class_templates]
-        )
+        ))  # fmt: skip
 
     def _callables_by_owner(self) -> Iterator[tuple[PlanRow | None, Iterator[BoundCallable]]]:
         """The one walk over bound callables: per function, struct (with its own row) and
@@ -307,6 +312,11 @@ class BindingPlan:
             _bound_row("function template", sig, t.python_name)
             for t in self.function_templates
             for sig in t.signatures
+        ]
+        rows += [
+            _bound_row("template instance", o.cxx_signature, t.python_name)
+            for t in self.function_templates
+            for _, o in t.ahead
         ]
         rows += [
             _bound_row("class template", t.signature, t.python_name) for t in self.class_templates

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..glue_build import ModuleGlue
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, StructBinding
-from ..plan.refs import Vector, value_type
+from ..plan.refs import TypeRef, Vector, value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -23,6 +23,7 @@ from .spelling import (
     type_expr,
     typedef_target,
 )
+from .template_cxx import TEMPLATE_HELPERS
 
 
 def runtime_features(plan: BindingPlan) -> frozenset[str]:
@@ -53,8 +54,10 @@ def _overload_row(o: OverloadPlan) -> str:
 
 
 def all_overloads(plan: BindingPlan) -> list[OverloadPlan]:
-    """Every bound callable of the plan (each has one shim)."""
-    return [call.overload for call in plan.callables()]
+    """Every bound callable of the plan (each has one shim), and the template instances bound
+    ahead (typed through their templates)."""
+    ahead = [o for t in plan.function_templates for _, o in t.ahead]
+    return [call.overload for call in plan.callables()] + ahead
 
 
 def _rows(overloads: Iterable[OverloadPlan], indent: int = 4) -> str:
@@ -139,6 +142,11 @@ def _function_block(fn: FunctionBinding) -> str:
     return f"{head}\n{rows}]{named})\n"
 
 
+def _explicit(key: TypeRef | str) -> str:
+    """A template argument as a kernel gives it: a Numba type, or a constant's spelling."""
+    return repr(key) if isinstance(key, str) else type_expr(key)
+
+
 def _templates_block(plan: BindingPlan) -> str:
     """The templates: each a Python name whose calls NVRTC instantiates when a kernel is
     compiled (``_Templates`` in the runtime's templates section)."""
@@ -153,13 +161,23 @@ def _templates_block(plan: BindingPlan) -> str:
         for st in plan.structs
         if st.native is None
     )
-    out = [f"_templates = _Templates(_glue, _registries, {{{structs}}}, [{handles}])\n"]
+    out = [
+        f"_templates = _Templates(_glue, _registries, {{{structs}}}, [{handles}],\n"
+        f"    helpers={TEMPLATE_HELPERS!r})\n"
+    ]
     for t in plan.function_templates:
         params = tuple((p.name, p.kind, p.cxx_type) for p in t.params)
         doc = "\n".join(t.signatures)
+        # instances bound ahead (config Template Instances): (explicit arguments, row)
+        ahead = "".join(
+            f"    (({''.join(_explicit(k) + ', ' for k in keys)}), "
+            f"{_overload_row(o).strip()[:-1]}),\n"
+            for keys, o in t.ahead
+        )
+        ahead = f", ahead=[\n{ahead}]" if ahead else ""
         out.append(
             f"{t.python_name} = _function_template(_templates, {t.python_name!r}, {doc!r}, "
-            f"{t.cxx_name!r}, {params!r})\n"
+            f"{t.cxx_name!r}, {params!r}{ahead})\n"
         )
     for c in plan.class_templates:
         params = tuple((p.name, p.kind, p.cxx_type) for p in c.params)

@@ -10,34 +10,6 @@ import inspect as _inspect
 
 from numba.cuda.typing.templates import AbstractTemplate as _AbstractTemplate
 
-_TEMPLATE_HELPERS = r"""
-template <class T> struct __numbast_value { using type = T; };
-template <class T> struct __numbast_value<T&> : __numbast_value<T> {};
-template <class T> struct __numbast_value<T&&> : __numbast_value<T> {};
-template <class T> struct __numbast_value<const T> : __numbast_value<T> {};
-template <class T> struct __numbast_value<volatile T> : __numbast_value<T> {};
-template <class T> struct __numbast_value<const volatile T> : __numbast_value<T> {};
-template <class T> __host__ __device__ T&& __numbast_declval() noexcept;
-template <long long... V> struct __numbast_list {};
-namespace { template <class L> __device__ int __numbast_answer = 0; }
-template <class T> struct __numbast_id { static constexpr long long value = -1; };
-template <class T> struct __numbast_id<const T> : __numbast_id<T> {};
-template <class T> struct __numbast_id<volatile T> : __numbast_id<T> {};
-template <class T> struct __numbast_id<T*> {
-  static constexpr long long value =
-      __numbast_id<T>::value < 0 ? -1 : __numbast_id<T>::value + 1000000;
-};
-template <> struct __numbast_id<void> { static constexpr long long value = 0; };
-template <class T> struct __numbast_targs { using type = __numbast_list<>; };
-template <class R> struct __numbast_store {
-  template <class F> __device__ static void run(void* r, F f) {
-    ::new (r, __numbast_slot()) R(f());
-  }
-};
-template <> struct __numbast_store<void> {
-  template <class F> __device__ static void run(void*, F f) { f(); }
-};
-"""
 _POINTER, _CLASS = 1000000, 100000  # id + _POINTER: a pointer to it; k * _CLASS: class template k
 _SCALAR_CXX = (
     ("bool", "boolean"), ("signed char", "int8"), ("unsigned char", "uint8"),
@@ -104,8 +76,9 @@ class _Templates:
     """The module's templates and their instances. ``structs``: {C++ name: Numba type} of the
     structs the module binds; ``handles``: [(struct handle, its Numba type)] for ``T=Handle``."""
 
-    def __init__(self, glue, registries, structs=(), handles=()):
+    def __init__(self, glue, registries, structs=(), handles=(), helpers=""):
         self.glue, self.registries, self.suffix = glue, registries, glue.suffix
+        self.helpers = helpers  # C++ the instances' sources share (render/template_cxx.py)
         self.structs, self.handles = dict(structs), dict(handles)
         self.classes, self.nvrtc_calls = [], 0
         self._lock, self._done, self._rows, self._table = _threading.RLock(), {}, {}, None
@@ -157,7 +130,7 @@ class _Templates:
         )
         return (
             self.glue.prelude
-            + _TEMPLATE_HELPERS
+            + self.helpers
             + ids
             + "".join(c.specializations(k) for k, c in enumerate(self.classes, 1))
         )
@@ -229,7 +202,8 @@ class _Templates:
         return ret, name
 
     def linkable(self, shim, what):
-        return self._rows[(_compiling_arch(self.glue.arch), shim)]
+        found = self._rows.get((_compiling_arch(self.glue.arch), shim))
+        return found if found is not None else self.glue.linkable(shim, what)  # bound ahead
 
 
 class _CallSite(_AbstractTemplate):
@@ -244,13 +218,18 @@ class _CallSite(_AbstractTemplate):
         this = getattr(self, "this", None)
         params = ([] if this is None else [this]) + list(args)
         cxx = [site.cxx(t, binding.what) for t in params]
-        ret, shim = binding.spell(site, cxx, explicit, this)
+        given = tuple(getattr(kws[k], "instance_type", explicit[k]) for k in explicit)
+        row = binding.ahead.get((args, given))
+        if row is not None:  # bound ahead: in the module's glue, no NVRTC compile
+            ret, shim = row[2], row[0]
+        else:
+            ret, shim = binding.spell(site, cxx, explicit, this)
         full = (*args, *(kws[k] for k in explicit))
         # a void shim still takes a result pointer (a byte): one shim form for every call
         modes = [("inout" if binding.mutates else "in", this, this)] if this is not None else []
         modes += [_in(t) for t in args]
         key = (*(() if this is None else (this,)), *full)
-        binding.rows[key] = (shim, binding.what, ret or types.int8, tuple(modes), False)
+        binding.rows[key] = row or (shim, binding.what, ret or types.int8, tuple(modes), False)
         binding.results[key] = ret
         if binding.mutates:  # _StructWrites calls the mutator instead, and stores the receiver
             binding.mutating.add(full)
@@ -281,6 +260,7 @@ class _TemplateBinding:
 
     def __init__(self, what, params):
         self.what, self.params, self.rows, self.results = what, tuple(params), {}, {}
+        self.ahead = {}  # (argument types, explicit arguments): row of a shim in the glue
 
     def explicit(self, kws):
         """{name: C++ spelling} of the keyword template arguments, in declaration order."""
@@ -336,15 +316,17 @@ def _bind_template(registries, site, key, binding, recvr=None):
     return template
 
 
-def _function_template(site, name, doc, callee, params):
+def _function_template(site, name, doc, callee, params, ahead=()):
     """A Python name for a set of function templates (with the non-template overloads of the
-    same C++ name: C++ overload resolution chooses among all of them)."""
+    same C++ name: C++ overload resolution chooses among all of them). ``ahead``: instances in
+    the module's glue (config Template Instances): (explicit template arguments, row)."""
     stub = _stub(name, doc)
     if _SIMULATOR:
         return stub
-    template = _bind_template(
-        site.registries, site, stub, _FunctionTemplate(callee, params, callee)
-    )
+    binding = _FunctionTemplate(callee, params, callee)
+    for explicit, row in ahead:  # by (argument types, explicit arguments), as typing finds them
+        binding.ahead[(tuple(ty for _, ty, _ in row[3]), tuple(explicit))] = row
+    template = _bind_template(site.registries, site, stub, binding)
     stub._numba_type = types.Function(template)
     site.registries.typing.register_global(stub, stub._numba_type)
     return stub
