@@ -56,6 +56,8 @@ CASES = [
     ("box", "nbt_box<float>((float)i).get() + (nbt_box<float>(2.5f) + nbt_box<float>((float)i))"
      ".value", "float32",
      "out[i] = m.box(f32(i), T=np.float32).get() + (m.box(f32(2.5)) + m.box(f32(i))).value"),
+    ("box_to", "nbt_box<float>((float)i * 1.5f).to<double>()", "float64",
+     "out[i] = m.box(f32(i) * f32(1.5)).to(U=np.float64)"),
     ("box_plus", "nbt_box<double>((double)i).plus(0.125)", "float64",
      "out[i] = m.box(f64(i)).plus(f64(0.125))"),
     ("box_mutate", "[&] { nbt_box<int> b(i); b.add(5); b.add(i); return b.value; }()", "int32",

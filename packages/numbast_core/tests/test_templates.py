@@ -61,7 +61,7 @@ def test_plan_binds_each_form(result):
     classes = {c.python_name: c for c in plan.class_templates}
     assert set(classes) == {"box", "arr", "acc"}
     assert classes["box"].fields == ("value",)
-    assert classes["box"].methods == ("get", "plus", "add")
+    assert classes["box"].methods == ("get", "plus", "add", "to")  # `to`: a member template
     assert classes["box"].mutating == ("add",)
     assert [(p.name, p.kind) for p in classes["arr"].params] == [("T", "type"), ("N", "value")]
     assert {"box", "arr", "acc", "clampv", "pick"} <= set(plan.public_names)
@@ -72,6 +72,9 @@ def test_unsupported_forms_are_skipped_with_the_form_named(result):
     assert reasons["nbt_count"] == "template parameter pack `Ts...`"
     assert reasons["nbt_unwrap"] == "template template parameter `C`"
     assert reasons["operator+"].startswith("operator template: not bound by name")
+    assert reasons["nbt_plain::as"] == (
+        "member function template of a struct that is not a class template"
+    )
 
 
 def test_host_only_template_is_skipped(result):
@@ -228,6 +231,7 @@ def test_class_template_instances(module):
         ("def f(x):\n    return box(x, T=np.float32).value", [f32], f32),
         ("def f(x):\n    return box(x, T=np.int32).get()", [i32], i32),
         ("def f(x):\n    return box(x).plus(x)", [f32], f32),
+        ("def f(x):\n    return box(x).to(U=np.int16)", [f32], types.int16),  # member template
         ("def f(x):\n    return (box(x) + box(x)).value", [f32], f32),  # operator template
         ("def f():\n    return arr(T=np.float32, N=4).sum()", [], f32),
         ("def f():\n    return arr(T=np.float64, N=3).count", [], i32),

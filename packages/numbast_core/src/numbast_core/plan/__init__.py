@@ -34,7 +34,7 @@ from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
 from .refs import StructRef
 from .structs import primitive_model_errors, struct_names
-from .templates import plan_class_templates, plan_function_templates
+from .templates import plan_class_templates, plan_function_templates, skip_member_templates
 from .typemap import KnownTypes
 
 __all__ = [
@@ -83,6 +83,7 @@ def build(
     typedefs = plan_typedefs(config, decls, known, taken, skipped)
     function_templates = plan_function_templates(config, decls, functions, taken, skipped)
     class_templates = plan_class_templates(config, decls, taken, skipped)
+    skip_member_templates(decls, skipped)
     joined = {t.python_name for t in function_templates if t.also_function}
     functions = [f for f in functions if f.python_name not in joined]
     return BindingPlan(

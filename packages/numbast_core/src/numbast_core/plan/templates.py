@@ -25,6 +25,14 @@ from .model import (
 from .names import attribute_name, python_identifier, strip_prefix
 
 
+def portable_name(qualified: str, inline: tuple[str, ...]) -> str:
+    """``::`` + ``qualified`` without its inline namespaces (``cuda::std::__4::complex`` is
+    ``::cuda::std::complex``): CCCL names them per version and, for CUB, per arch."""
+    parts = qualified.split("::")
+    kept = [p for i, p in enumerate(parts) if "::".join(parts[: i + 1]) not in inline]
+    return "::" + "::".join(kept)
+
+
 def _param_plan(p: TemplateParam) -> TemplateParamPlan:
     kind = "type" if p.kind is TemplateParamKind.TYPE else "value"
     return TemplateParamPlan(p.name, kind, p.type or "", p.default is not None)
@@ -107,7 +115,7 @@ def plan_function_templates(
             if py in taken:
                 py = python_identifier("_".join((*fn.namespace, py)))
             taken.add(py)
-        callee = "::" + cxx
+        callee = portable_name(cxx, decls.inline_namespaces)
         params = tuple(_param_plan(p) for p in group[0].template_params)
         signatures = tuple(dict.fromkeys(_function_signature(t) for t in group))
         if also:
@@ -144,7 +152,11 @@ def plan_class_templates(
         if py in taken:
             py = python_identifier("_".join((*st.namespace, py)))
         taken.add(py)
-        public = [m for m in st.methods if m.access is Access.PUBLIC and not m.is_deleted]
+        public = [
+            m
+            for m in (*st.methods, *st.member_templates)
+            if m.access is Access.PUBLIC and not m.is_deleted
+        ]
         # by their C++ names, which kernels use as attributes (a keyword could not be)
         regular = [
             m
@@ -167,7 +179,7 @@ def plan_class_templates(
         signature = f"{template_head(t.template_params)} {'class' if st.is_class else 'struct'} "
         bound[st.qualified_name] = ClassTemplateBinding(
             py,
-            "::" + st.qualified_name,
+            portable_name(st.qualified_name, decls.inline_namespaces),
             params,
             fields,
             methods,
@@ -175,3 +187,13 @@ def plan_class_templates(
             signature + st.qualified_name,
         )
     return list(bound.values())
+
+
+def skip_member_templates(decls: Declarations, skipped: list[Skipped]) -> None:
+    """Member function templates of ordinary structs are not bound (those of class templates
+    are): each is listed with the reason."""
+    for st in decls.structs:
+        for m in st.member_templates:
+            reason = "member function template of a struct that is not a class template"
+            name = f"{st.qualified_name}::{m.function.name}"
+            skipped.append(Skipped("member template", name, reason, str(m.function.location)))
