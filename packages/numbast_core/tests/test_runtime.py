@@ -118,7 +118,7 @@ def test_sections_follow_what_the_module_uses(with_structs):
             assert (f"runtime section: {section} " in emitted) == (section in features)
         compile(emitted, "runtime", "exec")  # every combination is valid Python
     with pytest.raises(ValueError, match="unknown runtime sections"):
-        runtime.runtime_text({"templates"})
+        runtime.runtime_text({"coroutines"})
 
 
 def test_reserved_names_cover_every_section_whatever_the_module_uses():

@@ -1,6 +1,6 @@
 # ruff: noqa: F821 (a section of the generated module: the core's, structs' and templates'
 # names precede it)
-# ---- numbast runtime: class templates (their instances are structs made at kernel compile) ---
+# ---- runtime section: class_templates (instances: structs made when a kernel is compiled) ---
 import operator as _op
 
 _OPERATOR_TOKENS = {

@@ -1,6 +1,6 @@
 # ruff: noqa: F821 (a section of the generated module: the core's, glue's and structs' names
 # precede it)
-# ---- numbast runtime: C++ templates, instantiated through NVRTC when a kernel is compiled ---
+# ---- runtime section: templates (instantiated through NVRTC when a kernel is compiled) -----
 # A kernel's call of a template is typed by C++ itself: its Numba argument types are spelled in
 # C++, and one NVRTC compile of the call's shim also answers, through name expressions whose
 # mangled names carry integers, what the result type is (an id in a table of the types this
