@@ -191,7 +191,11 @@ m = helpers.import_module({path!r})
 def f(x):
     return m.twice(x) + m.clampv(x, x, x)
 helpers.compile_and_link(f, (types.float64,))
-print(m._templates.nvrtc_calls)
+calls = m._templates.nvrtc_calls
+def g(x):
+    return m.clampv(x, x, x)  # (float32: bound ahead, in the module's precompiled glue)
+helpers.compile_and_link(g, (types.float32,))
+print(m._templates.nvrtc_calls - calls, m._glue._sidecars.get("sm_90") is not None, calls)
 """
 
 
@@ -206,10 +210,13 @@ def test_a_fresh_process_finds_the_instances_on_disk(result, cache):
     def nvrtc_calls():
         run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
         assert run.returncode == 0, run.stderr.decode()
-        return int(run.stdout.decode().split()[-1])
+        ahead_calls, sidecar, calls = run.stdout.decode().split()[-3:]
+        # the instance bound ahead came from the sidecar LTO-IR: no compile of any kind
+        assert (ahead_calls, sidecar) == ("0", "True")
+        return int(calls)
 
     assert nvrtc_calls() == 2
-    assert len(list(cache.glob("*.ltoir"))) == 2
+    assert len(list(cache.glob("*.ltoir"))) == 2  # (the sidecar served the module's glue)
     assert nvrtc_calls() == 0  # the same instances, from the disk cache
 
 
@@ -310,7 +317,7 @@ def test_gpu_cases_compile_and_link_sm90(module):
 # ---- instances bound ahead (config Template Instances) ------------------------------------------
 
 
-def test_instances_bound_ahead_need_no_nvrtc(result, module):
+def test_instances_bound_ahead_are_typed_from_the_module_glue(result, module):
     from numba.cuda import types
 
     rows = [r for r in result.plan.rows() if r.kind == "template instance"]
