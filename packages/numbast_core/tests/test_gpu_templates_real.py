@@ -170,3 +170,47 @@ def test_curand_templates_match_cxx(curand, name, dtype, cxx, py):
     want = cupy.zeros(N, dtype=dtype)
     native((1,), (N,), (want,))
     _compare(out.copy_to_host(), want.get())
+
+
+@pytest.fixture(scope="module")
+def cub(tmp_path_factory):
+    return _module(tmp_path_factory, helpers.DATA / "nbt_cub.yml", "nbt_cub_bindings")
+
+
+CUB_NUMBA = """
+def kernel(out, x):
+    i = cuda.grid(1)
+    smem = cuda.shared.array(64, np.uint8)  # TempStorage (shuffle-based for 32 lanes: unused)
+    reduce = m.WarpReduce(m.raw_storage(smem), T=np.int32)
+    total = reduce.Sum(x[i])  # (non-const: on a variable, which it may change)
+    if i % 32 == 0:
+        out[i // 32] = total
+"""
+CUB_CXX = """
+#include <cub/warp/warp_reduce.cuh>
+extern "C" __global__ void k(int* out, const int* x) {
+  __shared__ cub::WarpReduce<int>::TempStorage storage;
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int total = cub::WarpReduce<int>(storage).Sum(x[i]);
+  if (i % 32 == 0) out[i / 32] = total;
+}
+"""
+
+
+def test_cub_warp_reduce_sum_matches_cxx(cub):
+    import cupy
+    import numpy as np
+    from numba import cuda
+
+    env = {"m": cub, "cuda": cuda, "np": np}
+    exec(CUB_NUMBA, env)
+    x = np.arange(N, dtype=np.int32) * 3 - 7
+    x[5] = -123456
+    got = cuda.to_device(np.zeros(N // 32, dtype=np.int32))
+    cuda.jit(env["kernel"])[1, N](got, cuda.to_device(x))
+    options = ("-std=c++17", *(f"-I{d}" for d in cub._cuda_include_dirs()))
+    native = cupy.RawKernel(CUB_CXX, "k", options=options, backend="nvrtc")
+    want = cupy.zeros(N // 32, dtype=np.int32)
+    native((1,), (N,), (want, cupy.asarray(x)))
+    _compare(got.copy_to_host(), want.get())
+    assert list(want.get()) == [int(x[:32].sum()), int(x[32:].sum())]

@@ -31,6 +31,11 @@ def curand(tmp_path_factory):
     return _generate(CURAND_CONFIG, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def cub(tmp_path_factory):
+    return _generate(helpers.DATA / "nbt_cub.yml", tmp_path_factory)
+
+
 @pytest.fixture(autouse=True)
 def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBAST_CACHE_DIR", str(tmp_path / "cache"))
@@ -157,3 +162,21 @@ def test_gpu_cases_compile_and_link_sm90(std, curand):
             f" curand_init(1234ULL, i, 0ULL, p); auto r = {cxx}; (void)r; }}\n"
         )
         assert _nvrtc_compiles(kernel, dirs), name
+
+
+def test_cub_warp_reduce_with_temp_storage_in_shared_memory(cub):
+    from numba.cuda import types
+    from test_gpu_templates_real import CUB_CXX, CUB_NUMBA
+
+    warp_reduce = {c.python_name: c for c in cub.plan.class_templates}["WarpReduce"]
+    assert warp_reduce.cxx_name == "::cub::WarpReduce"  # not cub::CUB_300001_SM_900::
+    assert "Sum" in warp_reduce.mutating  # non-const: its receiver is written back
+    module = helpers.import_module(cub.path)
+    from numba import cuda
+
+    env = {"m": module, "cuda": cuda}
+    _compile(
+        module, CUB_NUMBA.replace("def kernel", "def f"), [types.int32[:]] * 2, types.void, **env
+    )
+    dirs = module._cuda_include_dirs()
+    assert _nvrtc_compiles(CUB_CXX, dirs)

@@ -289,6 +289,8 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
     ]
     out.append("# fmt: on\n")
     out.append("if _gc_resume:  # (see the runtime's start)\n    _gc.enable()\n")
+    if plan.function_templates or plan.class_templates:
+        extra_public.append("raw_storage")  # (the templates section's)
     names = [*plan.public_names, *extra_public]
     out.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")
     return "".join(out)

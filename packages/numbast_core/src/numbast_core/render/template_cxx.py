@@ -40,6 +40,18 @@ template <class R> struct __numbast_store {
 template <> struct __numbast_store<void> {
   template <class F> __device__ static void run(void*, F f) { f(); }
 };
+template <bool B> struct __numbast_enable {};
+template <> struct __numbast_enable<true> { using type = int; };
+template <class A, class B> struct __numbast_same { static constexpr bool value = false; };
+template <class A> struct __numbast_same<A, A> { static constexpr bool value = true; };
+// raw storage (a kernel's raw_storage(array)) binds to a reference of any type but X (in a
+// constructor of X: not a copy), e.g. CUB's TempStorage& in shared memory
+template <class X> struct __numbast_storage {
+  void* p;
+  template <class T, typename __numbast_enable<!__numbast_same<T, X>::value &&
+                                               !__numbast_same<T, const X>::value>::type = 0>
+  __device__ operator T&() const { return *static_cast<T*>(p); }
+};
 """
 
 

@@ -153,8 +153,10 @@ class _ClassTemplate(_TemplateBinding):
         return ty
 
     def spell(self, site, cxx, explicit, this):
-        args = ", ".join(f"__numbast_declval<{c}&>()" for c in cxx)
         given = f"{self.what}{self.angle(explicit)}" if explicit else None
+        if given:  # raw storage binds to any reference but the class's own (no copy)
+            cxx = [c.replace("__numbast_storage<void>", f"__numbast_storage<{given}>") for c in cxx]
+        args = ", ".join(f"__numbast_declval<{c}&>()" for c in cxx)
         construct = given or f"decltype({self.what}({args}))"  # C++17 deduction (CTAD)
         call = f"{construct}({', '.join(f'*a{i}' for i in range(len(cxx)))})"
         what = f"{self.python_name}({', '.join(cxx)})"

@@ -8,6 +8,7 @@
 # per process (``_Templates.nvrtc_calls`` counts the compiles) and in the glue's disk cache.
 import inspect as _inspect
 
+from numba.cuda.extending import intrinsic as _intrinsic
 from numba.cuda.typing.templates import AbstractTemplate as _AbstractTemplate
 
 _POINTER, _CLASS = 1000000, 100000  # id + _POINTER: a pointer to it; k * _CLASS: class template k
@@ -100,6 +101,8 @@ class _Templates:
         """The C++ spelling of a Numba type, or a TypingError naming ``what``."""
         if isinstance(ty, _ClassInstance):
             return ty.cxx_name
+        if ty == types.voidptr:  # raw_storage(array): binds to a reference of any type
+            return "__numbast_storage<void>"
         if isinstance(ty, types.CPointer):
             return self.cxx(ty.dtype, what) + "*"
         for cxx, known in self.table():
@@ -330,3 +333,17 @@ def _function_template(site, name, doc, callee, params, ahead=()):
     stub._numba_type = types.Function(template)
     site.registries.typing.register_global(stub, stub._numba_type)
     return stub
+
+
+@_intrinsic
+def raw_storage(typingctx, array):
+    """The address of ``array``'s data as raw storage: passed to a template, it binds to a
+    reference parameter of any type (CUB's ``TempStorage&`` in ``cuda.shared.array`` bytes)."""
+    if not isinstance(array, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        return builder.bitcast(data, _ir.IntType(8).as_pointer())
+
+    return types.voidptr(array), codegen
