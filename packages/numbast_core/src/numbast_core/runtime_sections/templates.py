@@ -9,6 +9,8 @@
 import inspect as _inspect
 
 from numba.cuda.extending import intrinsic as _intrinsic
+
+# (numba-cuda internal, like the core's ConcreteTemplate: typing templates have no public form)
 from numba.cuda.typing.templates import AbstractTemplate as _AbstractTemplate
 
 _POINTER, _CLASS = 1000000, 100000  # id + _POINTER: a pointer to it; k * _CLASS: class template k
