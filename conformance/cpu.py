@@ -14,7 +14,8 @@ a *declared* name is the qualified C++ name of every function, operator and stru
 ``__nv_fp8_e4m3::operator float``) that the plan saw, except host-only functions and
 ``__global__`` kernels (not device-callable), Skip-Prefix names (header internals, not API),
 destructors and move constructors (not callable from Python values) and C++ operators with no
-Python spelling (``=``, ``++``, ``[]``, ...). Operators whose operands are all numba-cuda native
+Python spelling (``=``, ``++``, ``[]``, ...); bound function templates count by name (a kernel's
+call instantiates them). Operators whose operands are all numba-cuda native
 types (``__half + __half``) count as *native*: numba-cuda's own operator is what a kernel gets.
 A name is *bound* when at least one of its overloads is bound, or when its only overload was
 dropped for one with the same Numba signature (which a kernel calls instead); names excluded by
@@ -135,6 +136,9 @@ def coverage(plan, result: HeaderResult) -> None:
     for name in _overload_names(plan).values():
         result.names_declared.add(name)
         result.names_bound.add(name)
+    for t in plan.function_templates:  # instantiated when a kernel is compiled
+        result.names_declared.add(t.cxx_name.lstrip(":"))
+        result.names_bound.add(t.cxx_name.lstrip(":"))
     for s in plan.skipped:
         if s.kind not in CALLABLE_KINDS or any(r in s.reason for r in NOT_API_REASONS):
             continue

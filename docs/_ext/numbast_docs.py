@@ -76,7 +76,9 @@ def _member_line(lines: list[str], name: str) -> str:
 def _matches(row_name: str, name: str) -> bool:
     if row_name == name:
         return True
-    return re.search(r"(^|[\s*&])" + re.escape(name) + r"\(", row_name) is not None
+    if re.search(r"(^|[\s*&])" + re.escape(name) + r"\(", row_name):
+        return True
+    return row_name.startswith("template <") and row_name.endswith(f" {name}")  # a class template
 
 
 def supported_rows(config_path: Path | None = None) -> list[tuple[str, str, str]]:
@@ -88,8 +90,6 @@ def supported_rows(config_path: Path | None = None) -> list[tuple[str, str, str]
     decls = parse(config)
     binding_plan = plan.build(config, decls)
     rows = binding_plan.rows()
-    templates = {t.function.qualified_name for t in decls.function_templates}
-    templates |= {t.record.qualified_name for t in decls.class_templates}
     out: dict[str, list] = {}
     for name, text, example in constructs(Path(config.entry_point)):
         matched = [r for r in rows if _matches(r.cxx_name, name)]
@@ -104,10 +104,7 @@ def supported_rows(config_path: Path | None = None) -> list[tuple[str, str, str]
             if verdict not in verdicts:
                 verdicts.append(verdict)
         if not matched:
-            if name in templates:
-                verdicts.append("not bound: templates are parsed by ast_canopy but not planned")
-            else:
-                verdicts.append("not bound: the planner emits nothing for it")
+            verdicts.append("not bound: the planner emits nothing for it")
         entry = out.setdefault(text, [[], []])
         if example and example not in entry[0]:
             entry[0].append(example)

@@ -35,8 +35,10 @@ __device__ inline float half2_arg(__half2 x) { return __low2float(x); }
 __device__ inline int variadic(int n, ...) { return n; }
 // @construct removed: deleted function
 __device__ int removed(double) = delete;
-// @construct tmpl_fn: function template
+// @construct tmpl_fn: function template (instantiated when a kernel is compiled)
 template <typename T> __device__ T tmpl_fn(T x) { return x; }
+// @construct tmpl_pack: function template with a parameter pack
+template <typename... Ts> __device__ int tmpl_pack(Ts... xs) { return sizeof...(Ts); }
 // @construct color: enum
 enum color { RED, GREEN = 5, BLUE };
 // @construct level: scoped enum (enum class) with an underlying type
@@ -79,5 +81,5 @@ struct bits { unsigned a : 3; unsigned b : 5; };
 // @construct bits::a: bitfield members
 // @construct u: union
 union u { int i; float f; };
-// @construct box: class template
+// @construct box: class template (instantiated when a kernel is compiled)
 template <typename T> struct box { T value; };

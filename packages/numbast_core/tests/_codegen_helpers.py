@@ -18,6 +18,9 @@ CONFIGS = {
     "nbt_separate_bindings": "nbt_separate.yml",
 }
 PREGENERATED_ENV = "NUMBAST_PREGENERATED"
+# the templates' module (tests/test_*templates.py), generated apart: its Output Name is
+# nbt_templates_bindings.py
+TEMPLATE_CONFIG = "nbt_templates.yml"
 
 
 def generate_all(out_dir: str | os.PathLike, names=None) -> dict:

@@ -21,6 +21,14 @@ def main(argv: list[str]) -> int:
         return 2
     for name, result in helpers.generate_all(argv[0]).items():
         print(f"{name}: {result.path}")
+    import numbast_core
+
+    # the templates' modules (test_gpu_templates*.py): a header of each form, libcu++, curand
+    curand = Path(__file__).resolve().parents[3] / "conformance" / "configs" / "curand_kernel.yml"
+    configs = (helpers.TEMPLATE_CONFIG, "nbt_cuda_std.yml", "nbt_cub.yml")
+    for path in (*(helpers.DATA / c for c in configs), curand):
+        result = numbast_core.generate(numbast_core.load_config(path), argv[0])
+        print(f"{path.stem}: {result.path}")
     return 0
 
 

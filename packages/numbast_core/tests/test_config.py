@@ -26,6 +26,7 @@ from numbast_core.config import (
     Intent,
     ModuleCallbacks,
     PrefixRemoval,
+    TemplateInstance,
     load_config,
 )
 
@@ -122,7 +123,28 @@ def test_full_config_loads_with_every_key_normalised():
         "demo_divmod": {"quotient": Intent.OUT_RETURN, 3: Intent.OUT_RETURN},
         "demo_pair.demo_split": {"lo_out": Intent.OUT_PTR, 1: Intent.INOUT_PTR},
     }
+    assert cfg.template_instances == (
+        TemplateInstance("demo_twice", ("float",)),
+        TemplateInstance("demo_scale", ("double",), (("N", "4"), ("Exact", "true"))),
+    )
     assert cfg.warnings == ()
+
+
+def test_template_instances_are_validated_with_key_paths(tmp_path):
+    cases = [
+        ("[{Arguments: [float]}]", "Template Instances[0]"),
+        ("[{Function: f, Arguments: float}]", "Template Instances[0].Arguments"),
+        ("[{Function: f, Template Arguments: {T: [int]}}]",
+         "Template Instances[0].Template Arguments.T"),
+        ("[{Function: f, Typo: 1}]", "Template Instances[0]"),
+    ]  # fmt: skip
+    for value, where in cases:
+        config = tmp_path / "c.yml"
+        config.write_text(FULL.read_text().split("Template Instances:")[0].replace(
+            "# Upstream", "# (cut)") + f"Template Instances: {value}\n")  # fmt: skip
+        with pytest.raises(ConfigError) as caught:
+            load_config(config)
+        assert where in str(caught.value), (value, str(caught.value))
 
 
 def test_full_config_covers_every_schema_key():

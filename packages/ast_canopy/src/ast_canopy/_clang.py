@@ -310,6 +310,12 @@ class Printer:
         return cursor.pretty_printed(self.policy)
 
 
+def is_inline_namespace(cursor: Cursor) -> bool:
+    """An ``inline namespace`` (libcu++'s ``__4``, CUB's per-arch ``CUB_300001_SM_900``)."""
+    check = _lib_fn("clang_Cursor_isInlineNamespace", [Cursor], ctypes.c_uint)
+    return bool(check(cursor))
+
+
 def is_invalid_declaration(cursor: Cursor) -> bool:
     """clang marked the declaration invalid (an error it recovered from, e.g. an unknown type
     replaced by ``int``); not wrapped by this cindex."""

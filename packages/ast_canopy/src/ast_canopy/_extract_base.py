@@ -49,6 +49,7 @@ class _ExtractorBase:
         self.function_templates: list[FunctionTemplate] = []
         self.class_templates: list[ClassTemplate] = []
         self.specializations: list[ClassTemplateSpecialization] = []
+        self.inline_namespaces: set[str] = set()
         self.typedefs: list[Typedef] = []
         self.enums: list[Enum] = []
         self.constexpr_vars: list[ConstExprVar] = []

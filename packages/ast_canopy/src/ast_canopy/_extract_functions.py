@@ -93,8 +93,10 @@ class _FunctionExtractor(_ExtractorBase):
             or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
         )
 
-    def _method(self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...]) -> Method:
-        fn = self._function(c, ns, scope, self._location(c))
+    def _method(
+        self, c: Cursor, ns: tuple[str, ...], scope: tuple[str, ...], template: bool = False
+    ) -> Method:
+        fn = self._function(c, ns, scope, self._location(c), template=template)
         kind = c.kind
         if kind == CursorKind.CONSTRUCTOR:
             if c.is_default_constructor():

@@ -55,6 +55,7 @@ class _RecordExtractor(_FunctionExtractor):
         rtype = c.type
         fields: list[Field] = []
         methods: list[Method] = []
+        member_templates: list[Method] = []
         nested: list[Struct] = []
         for m in c.get_children():
             k = m.kind
@@ -75,6 +76,8 @@ class _RecordExtractor(_FunctionExtractor):
                     methods.append(self._method(m, ns, inner))
             elif ctors_only:
                 continue
+            elif k == CursorKind.FUNCTION_TEMPLATE:
+                member_templates.append(self._method(m, ns, inner, template=True))
             elif k in _RECORD_KINDS and m.is_definition():
                 sub = self._record(m, ns, inner, self._location(m))
                 nested.append(sub)
@@ -111,6 +114,7 @@ class _RecordExtractor(_FunctionExtractor):
             fields=tuple(fields),
             methods=tuple(methods),
             nested=tuple(nested),
+            member_templates=tuple(member_templates),
             location=loc,
             is_class=c.kind == CursorKind.CLASS_DECL or tag == "class",
         )

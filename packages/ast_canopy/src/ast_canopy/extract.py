@@ -41,6 +41,8 @@ class _Extractor(_RecordExtractor):
             if kind == CursorKind.NAMESPACE:
                 if self._retained(c) is not None:
                     name = c.spelling
+                    if name and _clang.is_inline_namespace(c):
+                        self.inline_namespaces.add("::".join((*ns, name)))
                     self._visit_scope(c.get_children(), (*ns, name) if name else ns)
                 continue
             if kind == CursorKind.LINKAGE_SPEC:
@@ -117,6 +119,7 @@ class _Extractor(_RecordExtractor):
             enums=tuple(self.enums),
             constexpr_vars=tuple(self.constexpr_vars),
             dependencies=tuple(sorted(self.dependencies, key=lambda r: r.qualified_name)),
+            inline_namespaces=tuple(sorted(self.inline_namespaces)),
             diagnostics=diagnostics,
         )
 

@@ -138,6 +138,8 @@ class Struct:
     nested: tuple[Struct, ...]
     location: Location
     is_class: bool = False  # declared with "class" (default access private)
+    # member function templates (types as written, dependent); constructor templates included
+    member_templates: tuple[Method, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ class Declarations:
     # reference or pointer; transitively through their fields and constructors): their layout,
     # fields and constructors only, so a binding can build and pass them.
     dependencies: tuple[Struct, ...] = ()
+    # inline namespaces of the retained declarations ("cuda::std::__4"): C++ names may omit them
+    inline_namespaces: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
     def to_json(self, **dumps_kwargs: Any) -> str:

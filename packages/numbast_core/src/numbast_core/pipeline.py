@@ -15,9 +15,20 @@ import ast_canopy
 from ast_canopy.cuda_paths import find_cuda_paths
 from ast_canopy.model import Declarations
 
-from . import __version__, glue_build, multiarch, plan, portable, render, stdcompat, write
+from . import (
+    __version__,
+    glue_build,
+    multiarch,
+    plan,
+    portable,
+    render,
+    stdcompat,
+    template_probe,
+    write,
+)
 from .config import Config
 from .errors import ConfigError, GenerationError
+from .plan import instances
 
 StageCallback = Callable[[str, float], None]
 
@@ -121,6 +132,8 @@ def _plan(config: Config, parses: dict[str, Declarations], out: Path):
         entry_point_include=where.entry_point_include,
         include_dirs=where.include_dirs,
     )
+    if config.template_instances:
+        binding_plan = _template_instances(config, binding_plan, where)
     only: dict[str, tuple[str, ...]] = {}
     if len(parses) > 1:
         shims = {
@@ -129,6 +142,27 @@ def _plan(config: Config, parses: dict[str, Declarations], out: Path):
         }
         only = multiarch.only_on(shims)
     return binding_plan, where, only
+
+
+def _template_instances(config: Config, binding_plan: plan.BindingPlan, where):
+    """The config's Template Instances added as functions (their result types from NVRTC)."""
+    table = instances.candidate_types(binding_plan)
+    resolved, errors = instances.resolve(config, binding_plan, table)
+    if errors:
+        raise ConfigError(errors, config.config_path)
+    dirs = (*find_cuda_paths().nvrtc_include_dirs, *where.absolute_dirs)
+    try:
+        ids = template_probe.result_ids(
+            render.prelude(binding_plan), resolved, table, config.gpu_arch[0], dirs,
+            stdcompat.nvrtc_headers(),
+        )  # fmt: skip
+    except glue_build.NvrtcUnavailable as error:
+        note = f"Template Instances: not bound ahead (NVRTC unavailable: {error})"
+        return dataclasses.replace(binding_plan, warnings=(*binding_plan.warnings, note))
+    binding_plan, errors = instances.add_instances(binding_plan, resolved, table, ids)
+    if errors:
+        raise ConfigError(errors, config.config_path)
+    return binding_plan
 
 
 def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path, precompile: bool):

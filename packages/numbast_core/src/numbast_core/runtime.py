@@ -31,6 +31,8 @@ SECTIONS = (
     "writes",
     "mutators",
     "operators",
+    "templates",
+    "class_templates",
 )
 _FOLDER = "runtime_sections"
 _END = "# ---- end of numbast runtime " + "-" * 66

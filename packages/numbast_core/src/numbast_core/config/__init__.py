@@ -17,7 +17,15 @@ from numbast_core._schema import schema_path
 from numbast_core.errors import ConfigError
 
 from ._build import load_config
-from ._model import Config, Exclude, FrozenMap, Intent, ModuleCallbacks, PrefixRemoval
+from ._model import (
+    Config,
+    Exclude,
+    FrozenMap,
+    Intent,
+    ModuleCallbacks,
+    PrefixRemoval,
+    TemplateInstance,
+)
 from ._numba_names import NUMBA_DATA_MODEL_CLASSES, NUMBA_TYPE_CLASSES
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "Intent",
     "ModuleCallbacks",
     "PrefixRemoval",
+    "TemplateInstance",
     "load_config",
     "schema_path",
 ]

@@ -9,7 +9,7 @@ import os
 import re
 from typing import Any
 
-from ._model import Exclude, FrozenMap, Intent, ModuleCallbacks, PrefixRemoval
+from ._model import Exclude, FrozenMap, Intent, ModuleCallbacks, PrefixRemoval, TemplateInstance
 from ._numba_names import NUMBA_DATA_MODEL_CLASSES, NUMBA_TYPE_CLASSES
 from ._paths import PathResolver, parse_include
 from ._schema_errors import did_you_mean
@@ -76,6 +76,7 @@ class Checker:
         out["skip_prefix"] = self.get("Skip Prefix", None)
         out["use_separate_registry"] = bool(self.get("Use Separate Registry", False))
         out["function_argument_intents"] = self.intents()
+        out["template_instances"] = self.template_instances()
         values, warnings = upstream_values(self.get)
         out.update(values)
         self.warnings += warnings
@@ -222,6 +223,19 @@ class Checker:
                 continue
             values[which] = expr.strip()
         return ModuleCallbacks(**values)
+
+    def template_instances(self) -> tuple[TemplateInstance, ...]:
+        def spelled(value: Any) -> str:  # a YAML bool is C++'s true/false
+            return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+        return tuple(
+            TemplateInstance(
+                entry["Function"],
+                tuple(entry.get("Arguments") or ()),
+                tuple((k, spelled(v)) for k, v in (entry.get("Template Arguments") or {}).items()),
+            )
+            for entry in self.get("Template Instances", [])
+        )
 
     def intents(self) -> FrozenMap:
         result = {}

@@ -84,6 +84,16 @@ class ModuleCallbacks:
 
 
 @dataclass(frozen=True)
+class TemplateInstance:
+    """A function template instance bound ahead (config Template Instances): planned as an
+    ordinary function and precompiled with the glue."""
+
+    function: str  # the template's C++ name (qualified or not)
+    arguments: tuple[str, ...] = ()  # C++ types of the call's arguments (deduced as C++ does)
+    template_arguments: tuple[tuple[str, str], ...] = ()  # explicit ones, by parameter name
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated, normalised config. Build it with ``load_config`` or ``Config.from_dict``."""
 
@@ -107,6 +117,7 @@ class Config:
     skip_prefix: str | None = None
     use_separate_registry: bool = False
     function_argument_intents: FrozenMap = dataclasses.field(default_factory=FrozenMap)
+    template_instances: tuple[TemplateInstance, ...] = ()
     config_path: str | None = None
     warnings: tuple[str, ...] = ()
     # `#include "name"` rather than `#include <name>` (a quoted Shim Include Override).

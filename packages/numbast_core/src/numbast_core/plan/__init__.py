@@ -34,6 +34,7 @@ from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
 from .refs import StructRef
 from .structs import primitive_model_errors, struct_names
+from .templates import plan_class_templates, plan_function_templates, skip_member_templates
 from .typemap import KnownTypes
 
 __all__ = [
@@ -80,6 +81,11 @@ def build(
         struct_operators + free_operators(config, decls, known, skipped, own), skipped
     )
     typedefs = plan_typedefs(config, decls, known, taken, skipped)
+    function_templates = plan_function_templates(config, decls, functions, taken, skipped)
+    class_templates = plan_class_templates(config, decls, taken, skipped)
+    skip_member_templates(decls, skipped)
+    joined = {t.python_name for t in function_templates if t.also_function}
+    functions = [f for f in functions if f.python_name not in joined]
     return BindingPlan(
         arch=config.gpu_arch[0],
         macros=tuple(config.predefined_macros),
@@ -100,4 +106,6 @@ def build(
         separate_registry=config.use_separate_registry,
         output_name=config.output_name,
         metadata=metadata,
+        function_templates=tuple(function_templates),
+        class_templates=tuple(class_templates),
     )

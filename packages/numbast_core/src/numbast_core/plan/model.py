@@ -115,6 +115,47 @@ class StructBinding:
         return StructRef(self.cxx_name, self.python_name)
 
 
+@dataclass(frozen=True)
+class TemplateParamPlan:
+    """One template parameter: a kernel passes it by keyword (``T=np.float32``, ``N=4``)."""
+
+    name: str
+    kind: str  # "type" or "value" (a non-type parameter)
+    cxx_type: str = ""  # a non-type parameter's C++ type, as declared
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionTemplateBinding:
+    """A function template (or a set of them, with any non-template overloads of the same
+    name): C++ overload resolution and deduction pick the instantiation when a kernel is
+    compiled, through NVRTC."""
+
+    python_name: str
+    cxx_name: str  # qualified C++ name: the callee the instantiation's shim calls
+    params: tuple[TemplateParamPlan, ...]  # the first template's, for explicit arguments
+    signatures: tuple[str, ...]  # C++ declarations, for docstrings and tables
+    also_function: bool = False  # non-template overloads of the same name resolve through it
+    # instances bound ahead (config Template Instances), glue precompiled: (the explicit
+    # template arguments as a kernel gives them: a type's Numba type, a constant's spelling;
+    # the overload): a kernel's call with the same arguments uses it, with no NVRTC compile
+    ahead: tuple[tuple[tuple[TypeRef | str, ...], OverloadPlan], ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassTemplateBinding:
+    """A class template: an instance (``Box(v, T=np.int32)``, or deduced from the constructor's
+    arguments) gets its Numba type, layout and members from NVRTC when a kernel is compiled."""
+
+    python_name: str
+    cxx_name: str  # qualified C++ name of the template
+    params: tuple[TemplateParamPlan, ...]
+    fields: tuple[str, ...]  # public data members
+    methods: tuple[str, ...]  # public non-static member functions (and member templates)
+    mutating: tuple[str, ...]  # the methods without a const overload (run on the receiver)
+    signature: str  # the template's head, for docstrings and tables
+
+
 # a Vector: a conversion to that CUDA vector type, spelled with its constructor
 OperatorKey: TypeAlias = Operator | Vector
 
@@ -228,15 +269,20 @@ class BindingPlan:
     output_name: str = ""
     entry_point_include_quoted: bool = False  # #include "x.h" rather than <x.h>
     metadata: tuple[tuple[str, str], ...] = field(default=())
+    function_templates: tuple[FunctionTemplateBinding, ...] = ()
+    class_templates: tuple[ClassTemplateBinding, ...] = ()
 
     @property
     def public_names(self) -> tuple[str, ...]:
-        return tuple(
+        # (a function template's instances bound ahead share its name)
+        return tuple(dict.fromkeys(
             [e.python_name for e in self.enums]
             + [st.python_name for st in self.structs]
             + [f.python_name for f in self.functions]
             + [t.python_name for t in self.typedefs]
-        )
+            + [t.python_name for t in self.function_templates]
+            + [t.python_name for t in self.class_templates]
+        ))  # fmt: skip
 
     def _callables_by_owner(self) -> Iterator[tuple[PlanRow | None, Iterator[BoundCallable]]]:
         """The one walk over bound callables: per function, struct (with its own row) and
@@ -262,5 +308,18 @@ class BindingPlan:
             rows += [owner] if owner is not None else []
             rows += [_bound_row(c.kind, c.overload.cxx_signature, c.python_name) for c in calls]
         rows += [_bound_row("typedef", t.cxx_name, t.python_name) for t in self.typedefs]
+        rows += [
+            _bound_row("function template", sig, t.python_name)
+            for t in self.function_templates
+            for sig in t.signatures
+        ]
+        rows += [
+            _bound_row("template instance", o.cxx_signature, t.python_name)
+            for t in self.function_templates
+            for _, o in t.ahead
+        ]
+        rows += [
+            _bound_row("class template", t.signature, t.python_name) for t in self.class_templates
+        ]
         rows += [PlanRow(s.kind, s.cxx_name, "", "skipped", s.reason) for s in self.skipped]
         return tuple(rows)

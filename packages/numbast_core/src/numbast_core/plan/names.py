@@ -14,6 +14,7 @@ from ..runtime import runtime_builtins, runtime_names
 # where they are Python builtins (``sum``, ``next``).
 RESERVED_NAMES = frozenset(
     {"types", "install", "typing_registry", "target_registry", "_glue", "_registries", "_shared"}
+    | {"_templates"}
     | runtime_builtins()
     | runtime_names()
 )

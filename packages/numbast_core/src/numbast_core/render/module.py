@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..glue_build import ModuleGlue
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan, StructBinding
-from ..plan.refs import Vector, value_type
+from ..plan.refs import TypeRef, Vector, value_type
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -24,6 +24,7 @@ from .spelling import (
     type_expr,
     typedef_target,
 )
+from .template_cxx import TEMPLATE_HELPERS
 
 
 def _holds(value: object, found: Callable[[object], bool]) -> bool:
@@ -42,6 +43,8 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
     glue (default: compiled at run time)."""
     bound = (plan.functions, plan.structs, plan.operators, plan.typedefs)
     mutators = _holds(bound, lambda v: isinstance(v, ParamPlan) and v.mode == "inout")
+    # instances of class templates: fields written, non-const methods write the receiver back
+    mutators = mutators or bool(plan.class_templates)
     writes = mutators or any(
         any(f.name for f in st.fields) or st.item_setters for st in plan.structs
     )
@@ -49,18 +52,22 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
     # the disk cache and bisection where the glue is compiled at run time, and where the
     # fallback compile of a large, chunked glue would cost seconds in every process
     compiled_at_run_time = info is None or not info.precompiled or info.chunk_size > 0
+    # templates are instantiated at kernel compile: NVRTC through the disk cache
+    templates = bool(plan.function_templates or plan.class_templates)
     used = {
         "registry": plan.separate_registry,
-        "bisect": compiled_at_run_time,
-        "compile": compiled_at_run_time,
+        "bisect": compiled_at_run_time or templates,
+        "compile": compiled_at_run_time or templates,
         "archs": info is not None and info.only,
-        "vectors": _holds(bound, lambda v: isinstance(v, Vector)),
+        "vectors": templates or _holds(bound, lambda v: isinstance(v, Vector)),
         "enums": plan.enums or foreign_enums,
-        "structs": plan.structs,
+        "structs": plan.structs or plan.class_templates,  # (instances are structs)
         "native": any(st.native is not None for st in plan.structs),
         "writes": writes,
         "mutators": mutators,
         "operators": plan.operators,
+        "templates": templates,
+        "class_templates": plan.class_templates,
     }
     return frozenset(name for name, present in used.items() if present)
 
@@ -72,8 +79,10 @@ def _overload_row(o: OverloadPlan) -> str:
 
 
 def all_overloads(plan: BindingPlan) -> list[OverloadPlan]:
-    """Every bound callable of the plan (each has one shim)."""
-    return [call.overload for call in plan.callables()]
+    """Every bound callable of the plan (each has one shim), and the template instances bound
+    ahead (typed through their templates)."""
+    ahead = [o for t in plan.function_templates for _, o in t.ahead]
+    return [call.overload for call in plan.callables()] + ahead
 
 
 def _rows(overloads: Iterable[OverloadPlan], indent: int = 4) -> str:
@@ -156,6 +165,54 @@ def _function_block(fn: FunctionBinding) -> str:
     # IntEnum members checked by name (not for overloads that write structs back)
     named = f", enums={enums!r}" if any(enums) and not writes else ""
     return f"{head}\n{rows}]{named})\n"
+
+
+def _explicit(key: TypeRef | str) -> str:
+    """A template argument as a kernel gives it: a Numba type, or a constant's spelling."""
+    return repr(key) if isinstance(key, str) else type_expr(key)
+
+
+def _templates_block(plan: BindingPlan) -> str:
+    """The templates: each a Python name whose calls NVRTC instantiates when a kernel is
+    compiled (``_Templates`` in the runtime's templates section)."""
+    if not (plan.function_templates or plan.class_templates):
+        return ""
+    structs = "".join(
+        f"{st.cxx_name!r}: {type_expr(st.native) if st.native else struct_type_name(st.ref)}, "
+        for st in plan.structs
+    )
+    handles = "".join(
+        f"({st.python_name}, {struct_type_name(st.ref)}), "
+        for st in plan.structs
+        if st.native is None
+    )
+    out = [
+        f"_templates = _Templates(_glue, _registries, {{{structs}}}, [{handles}],\n"
+        f"    helpers={TEMPLATE_HELPERS!r})\n"
+    ]
+    for t in plan.function_templates:
+        params = tuple((p.name, p.kind, p.cxx_type) for p in t.params)
+        doc = "\n".join(t.signatures)
+        # instances bound ahead (config Template Instances): (explicit arguments, row)
+        ahead = "".join(
+            f"    (({''.join(_explicit(k) + ', ' for k in keys)}), "
+            f"{_overload_row(o).strip()[:-1]}),\n"
+            for keys, o in t.ahead
+        )
+        ahead = f", ahead=[\n{ahead}]" if ahead else ""
+        out.append(
+            f"{t.python_name} = _function_template(_templates, {t.python_name!r}, {doc!r}, "
+            f"{t.cxx_name!r}, {params!r}{ahead})\n"
+        )
+    for c in plan.class_templates:
+        params = tuple((p.name, p.kind, p.cxx_type) for p in c.params)
+        out.append(
+            f"{c.python_name} = _class_template(_templates, {c.python_name!r}, {c.signature!r}, "
+            f"{c.cxx_name!r}, {params!r}, {c.fields!r}, {c.methods!r}, {c.mutating!r})\n"
+        )
+    if plan.class_templates:
+        out.append("_template_members(_templates)  # fields, methods, operators of instances\n")
+    return "".join(out)
 
 
 def _header(plan: BindingPlan) -> str:
@@ -248,12 +305,15 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
             for op in plan.operators
         )
         out.append(f"_operators(_registries, _glue, {{{owned}}}, [\n{rows}])\n")
+    out.append(_templates_block(plan))
     out += [
         f"{t.python_name} = {typedef_target(t.target)}  # C++ typedef {t.cxx_name}\n"
         for t in plan.typedefs
     ]
     out.append("# fmt: on\n")
     out.append("if _gc_resume:  # (see the runtime's start)\n    _gc.enable()\n")
+    if plan.function_templates or plan.class_templates:
+        extra_public.append("raw_storage")  # (the templates section's)
     names = [*plan.public_names, *extra_public]
     out.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")
     return "".join(out)

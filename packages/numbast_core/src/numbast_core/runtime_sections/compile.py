@@ -29,32 +29,43 @@ def _cache_dir():
     return _os.environ.get("NUMBAST_CACHE_DIR") or _os.path.join(base, "numbast")
 
 
+def _cache_get(key):
+    """(LTO-IR or None, {shim: log}) stored under ``key``, or None (missing or unreadable)."""
+    try:
+        head, _, code = (_read(_os.path.join(_cache_dir(), key + ".ltoir")) or b"").partition(b"\n")
+        return (code or None), _json.loads(head)["failed"]
+    except (ValueError, KeyError, TypeError):  # (missing: empty)
+        return None
+
+
+def _cache_put(key, code, failed):
+    """Store atomically (a temporary file, then ``os.replace``); a cache that cannot be written
+    is no error."""
+    try:
+        _os.makedirs(_cache_dir(), exist_ok=True)
+        fd, tmp = _tempfile.mkstemp(dir=_cache_dir(), prefix=".tmp-", suffix=".ltoir")
+        with _os.fdopen(fd, "wb") as f:
+            f.write(_json.dumps({"failed": failed}).encode() + b"\n" + (code or b""))
+        _os.replace(tmp, _os.path.join(_cache_dir(), key + ".ltoir"))
+    except OSError:
+        pass
+
+
 class _Glue(_Glue):  # the glue section's, compiled at run time
     def _nvrtc(self, arch, names):
-        """As the glue section's, through the disk cache: (LTO-IR, {shim: log}) stored under a
-        hash of everything the compile reads; written atomically (a temporary file, then
-        ``os.replace``); a cache that cannot be read or written is no error."""
+        """As the glue section's, through the disk cache, under a hash of everything the
+        compile reads."""
         from cuda.bindings import nvrtc
 
         if not self._compiled and (message := _toolchain_warning()):  # (the first compile)
             _warnings.warn(f"{__name__}: {message}", stacklevel=4)
         key = [_ABI, self._source(names)[0], arch, nvrtc.nvrtcVersion()[1:], self._dirs()]
         key = _json.dumps([*key, sorted(self.headers.items()), self._sources()])
-        path = _os.path.join(_cache_dir(), _hashlib.sha256(key.encode()).hexdigest() + ".ltoir")
-        try:
-            head, _, code = (_read(path) or b"").partition(b"\n")
-            return code or None, _json.loads(head)["failed"]
-        except (ValueError, KeyError, TypeError):  # (missing: empty)
-            pass
+        key = _hashlib.sha256(key.encode()).hexdigest()
+        if (cached := _cache_get(key)) is not None:
+            return cached
         code, failed = super()._nvrtc(arch, names)
-        try:
-            _os.makedirs(_cache_dir(), exist_ok=True)
-            fd, tmp = _tempfile.mkstemp(dir=_cache_dir(), prefix=".tmp-", suffix=".ltoir")
-            with _os.fdopen(fd, "wb") as f:
-                f.write(_json.dumps({"failed": failed}).encode() + b"\n" + (code or b""))
-            _os.replace(tmp, path)
-        except OSError:
-            pass
+        _cache_put(key, code, failed)
         return code, failed
 
     def _unblamed(self, arch, names, log):

@@ -1,0 +1,199 @@
+"""Function and class templates: which are bound (instantiated by NVRTC when a kernel is
+compiled) and which are skipped, with the form that stops them."""
+
+from __future__ import annotations
+
+from ast_canopy.model import (
+    Access,
+    ClassTemplate,
+    Declarations,
+    ExecSpace,
+    FunctionTemplate,
+    MethodKind,
+    TemplateParam,
+    TemplateParamKind,
+)
+
+from ..config import Config
+from .model import (
+    ClassTemplateBinding,
+    FunctionBinding,
+    FunctionTemplateBinding,
+    Skipped,
+    TemplateParamPlan,
+)
+from .names import attribute_name, python_identifier, strip_prefix
+
+
+def portable_name(qualified: str, inline: tuple[str, ...]) -> str:
+    """``::`` + ``qualified`` without its inline namespaces (``cuda::std::__4::complex`` is
+    ``::cuda::std::complex``): CCCL names them per version and, for CUB, per arch."""
+    parts = qualified.split("::")
+    kept = [p for i, p in enumerate(parts) if "::".join(parts[: i + 1]) not in inline]
+    return "::" + "::".join(kept)
+
+
+def _param_plan(p: TemplateParam) -> TemplateParamPlan:
+    kind = "type" if p.kind is TemplateParamKind.TYPE else "value"
+    return TemplateParamPlan(p.name, kind, p.type or "", p.default is not None)
+
+
+def _unsupported_form(params: tuple[TemplateParam, ...]) -> str | None:
+    for p in params:
+        if p.is_pack:
+            return f"template parameter pack `{p.name}...`"
+        if p.kind is TemplateParamKind.TEMPLATE:
+            return f"template template parameter `{p.name}`"
+        if not p.name:
+            return "unnamed template parameter (cannot be given by keyword)"
+    return None
+
+
+def template_head(params: tuple[TemplateParam, ...]) -> str:
+    """``template <typename T, int N>``."""
+    spelled = [
+        f"{'typename' if p.kind is TemplateParamKind.TYPE else p.type} {p.name}" for p in params
+    ]
+    return f"template <{', '.join(spelled)}>"
+
+
+def _function_signature(t: FunctionTemplate) -> str:
+    fn = t.function
+    params = ", ".join(f"{p.type.spelling} {p.name or ''}".strip() for p in fn.params)
+    head = template_head(t.template_params)
+    return f"{head} {fn.return_type.spelling} {fn.qualified_name}({params})"
+
+
+def _function_skip_reason(config: Config, t: FunctionTemplate) -> str | None:
+    fn = t.function
+    if fn.exec_space is ExecSpace.HOST:
+        return "host-only"
+    if fn.exec_space is ExecSpace.GLOBAL:
+        return "__global__ kernel template"
+    if fn.name in config.exclude.functions or fn.qualified_name in config.exclude.functions:
+        return "excluded by config Exclude.Function"
+    if config.skip_prefix and fn.name.startswith(config.skip_prefix):
+        return f"name starts with config Skip Prefix `{config.skip_prefix}`"
+    if fn.operator is not None:
+        return (
+            "operator template: not bound by name (C++ picks it when a kernel applies the "
+            "operator to instances of the bound class templates)"
+        )
+    if fn.is_variadic:
+        return "variadic"
+    return _unsupported_form(t.template_params)
+
+
+def plan_function_templates(
+    config: Config,
+    decls: Declarations,
+    functions: list[FunctionBinding],
+    taken: set[str],
+    skipped: list[Skipped],
+) -> list[FunctionTemplateBinding]:
+    """One binding per qualified name. Where the same name also has non-template overloads,
+    they join the template binding (C++ overload resolution chooses among all of them, as it
+    would in C++: ``f(1.5f)`` picks ``template f<float>`` over ``f(int)``), and the caller
+    drops their ``FunctionBinding``."""
+    plain = {f.cxx_name.lstrip(":"): f for f in functions}
+    groups: dict[str, list[FunctionTemplate]] = {}
+    for t in decls.function_templates:
+        reason = _function_skip_reason(config, t)
+        if reason:
+            skipped.append(Skipped("function template", t.function.qualified_name, reason,
+                                   str(t.function.location)))  # fmt: skip
+            continue
+        groups.setdefault(t.function.qualified_name, []).append(t)
+    bound = []
+    for cxx, group in groups.items():
+        fn = group[0].function
+        also = cxx in plain
+        if also:
+            py = plain[cxx].python_name
+        else:
+            py = python_identifier(strip_prefix(fn.name, config.prefix_removal.functions))
+            if py in taken:
+                py = python_identifier("_".join((*fn.namespace, py)))
+            taken.add(py)
+        callee = portable_name(cxx, decls.inline_namespaces)
+        params = tuple(_param_plan(p) for p in group[0].template_params)
+        signatures = tuple(dict.fromkeys(_function_signature(t) for t in group))
+        if also:
+            signatures += tuple(dict.fromkeys(o.cxx_signature for o in plain[cxx].overloads))
+        bound.append(FunctionTemplateBinding(py, callee, params, signatures, also))
+    return bound
+
+
+def _class_skip_reason(config: Config, t: ClassTemplate) -> str | None:
+    st = t.record
+    if not st.name:
+        return "anonymous record"
+    if st.is_union:
+        return "union template"
+    if st.name in config.exclude.structs or st.qualified_name in config.exclude.structs:
+        return "excluded by config Exclude.Struct"
+    return _unsupported_form(t.template_params)
+
+
+def plan_class_templates(
+    config: Config, decls: Declarations, taken: set[str], skipped: list[Skipped]
+) -> list[ClassTemplateBinding]:
+    bound: dict[str, ClassTemplateBinding] = {}
+    for t in decls.class_templates:
+        st = t.record
+        reason = _class_skip_reason(config, t)
+        if reason is None and st.qualified_name in bound:
+            reason = "duplicate declaration"
+        if reason:
+            skipped.append(Skipped("class template", st.qualified_name or "(anonymous)", reason,
+                                   str(st.location)))  # fmt: skip
+            continue
+        py = python_identifier(strip_prefix(st.name, config.prefix_removal.structs))
+        if py in taken:
+            py = python_identifier("_".join((*st.namespace, py)))
+        taken.add(py)
+        public = [
+            m
+            for m in (*st.methods, *st.member_templates)
+            if m.access is Access.PUBLIC and not m.is_deleted
+        ]
+        # by their C++ names, which kernels use as attributes (a keyword could not be)
+        regular = [
+            m
+            for m in public
+            if m.kind is MethodKind.REGULAR
+            and not m.is_static
+            and m.function.operator is None
+            and attribute_name(m.function.name) == m.function.name
+        ]
+        methods = tuple(dict.fromkeys(m.function.name for m in regular))
+        const = {m.function.name for m in regular if m.is_const}
+        mutating = tuple(name for name in methods if name not in const)
+        # fields are read where the layout follows from them (all public, named, whole)
+        plain = all(
+            f.access is Access.PUBLIC and f.name and not f.is_anonymous and f.bitfield_width is None
+            for f in st.fields
+        )
+        fields = tuple(f.name for f in st.fields) if plain else ()
+        params = tuple(_param_plan(p) for p in t.template_params)
+        signature = f"{template_head(t.template_params)} {'class' if st.is_class else 'struct'} "
+        bound[st.qualified_name] = ClassTemplateBinding(
+            py,
+            portable_name(st.qualified_name, decls.inline_namespaces),
+            params,
+            fields,
+            methods,
+            mutating,
+            signature + st.qualified_name,
+        )
+    return list(bound.values())
+
+
+def skip_member_templates(decls: Declarations, skipped: list[Skipped]) -> None:
+    """Member function templates of ordinary structs are not bound (those of class templates
+    are): each is listed with the reason."""
+    for st in decls.structs:
+        for m in st.member_templates:
+            reason = "member function template of a struct that is not a class template"
+            name = f"{st.qualified_name}::{m.function.name}"
+            skipped.append(Skipped("member template", name, reason, str(m.function.location)))
