@@ -1,4 +1,4 @@
-"""Shared by test_structs.py, test_gpu_structs.py and pregenerate_structs.py.
+"""Shared by test_structs.py, test_gpu_structs.py and pregenerate.py.
 
 Generation needs libclang (CPU machine); loading needs only numba-cuda, so the GPU machine can use
 modules generated elsewhere: ``$NUMBAST_PREGENERATED/structs/``.

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _codegen_helpers as helpers
+import _struct_helpers
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +22,9 @@ def main(argv: list[str]) -> int:
         return 2
     for name, result in helpers.generate_all(argv[0]).items():
         print(f"{name}: {result.path}")
+    # the struct tests' modules (test_gpu_structs.py), in their own subfolder
+    for result in _struct_helpers.generate_all(Path(argv[0]) / _struct_helpers.SUBDIR).values():
+        print(f"structs: {result.path}")
     import numbast_core
 
     # the templates' modules (test_gpu_templates*.py): a header of each form, libcu++, curand

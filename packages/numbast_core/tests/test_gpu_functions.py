@@ -62,7 +62,7 @@ CASES = [
     ("flip", "(int)nbt_signed_flip(NBT_POS)", "int32", "out[i] = m.signed_flip(m.signed.POS)"),
     ("twice", "nbt_twice(i)", "int32", "out[i] = m.twice(i)"),
     ("divmod", "nbt_divmod(i + 7, 3, r0) * 100 + r0", "int32",
-     "q, r = m.divmod_(i + 7, 3)\n    out[i] = q * 100 + r"),
+     "q, r = m.divmod(i + 7, 3)\n    out[i] = q * 100 + r"),
     ("split", "(nbt_split((float)i, f0, f1), f0 * 1000.0f + f1)", "float32",
      "lo, hi = m.split(numba.float32(i))\n    out[i] = lo * numba.float32(1000) + hi"),
     ("inc", "(nbt_inc(i, r0), r0)", "int32", "out[i] = m.inc(i)"),

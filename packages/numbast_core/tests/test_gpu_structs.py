@@ -2,7 +2,7 @@
 RawKernel), and the bound layout equals sizeof/offsetof written by a C++ kernel.
 
 On the GPU machine (no libclang): ``NUMBAST_PREGENERATED=DIR`` with modules made by
-``pregenerate_structs.py DIR``; without it the modules are generated here.
+``pregenerate.py DIR``; without it the modules are generated here.
 """
 
 from __future__ import annotations
