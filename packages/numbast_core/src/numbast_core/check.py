@@ -76,9 +76,13 @@ def cc_of(arch: str) -> tuple:
     return (major, minor, match.group(2)) if match.group(2) else (major, minor)
 
 
-def _kernel_for(module: ModuleType, calls: Sequence[BoundCallable]) -> tuple[Any, tuple]:
-    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``."""
-    from numba.cuda import types
+def _kernel_for(
+    module: ModuleType, calls: Sequence[BoundCallable], types: Any = None
+) -> tuple[Any, tuple]:
+    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``; ``types``:
+    the Numba types module of the module's backend (default numba-cuda's)."""
+    if types is None:
+        from numba.cuda import types
 
     namespace = vars(module)
     params_decl, argtypes, body, env = [], [], [], {}

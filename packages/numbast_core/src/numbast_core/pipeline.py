@@ -18,6 +18,7 @@ from ast_canopy.model import Declarations
 from . import __version__, glue_build, multiarch, plan, portable, render, stdcompat, write
 from .config import Config
 from .errors import ConfigError, GenerationError
+from .render import mlir_module
 
 StageCallback = Callable[[str, float], None]
 
@@ -207,7 +208,8 @@ def generate(
     stage("glue", started)
 
     started = time.perf_counter()
-    text = render.python(binding_plan, info)
+    renderer = mlir_module.python if config.backend == "numba-cuda-mlir" else render.python
+    text = renderer(binding_plan, info)
     formatted = False
     if format:
         text, formatted = write.ruff_format(text)
