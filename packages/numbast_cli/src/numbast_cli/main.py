@@ -293,8 +293,9 @@ def inspect(
         for warning in binding_plan.warnings:
             console.warn(warning)
         if cfg.backend == "numba-cuda-mlir":
-            from numbast_core.render.mlir_module import LIMITATIONS
+            from numbast_core.render.mlir_module import LIMITATIONS, adapt
 
+            binding_plan = adapt(binding_plan)
             for note in LIMITATIONS:
                 console.warn(f"numba-cuda-mlir backend: {note}")
         rows = [r for r in binding_plan.rows() if only is None or r.status == only]

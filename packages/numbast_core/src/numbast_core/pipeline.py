@@ -199,6 +199,8 @@ def generate(
 
     started = time.perf_counter()
     binding_plan, where, only = _plan(config, parses, out)
+    if config.backend == "numba-cuda-mlir":
+        binding_plan = mlir_module.adapt(binding_plan)
     stage("plan", started)
 
     started = time.perf_counter()

@@ -13,9 +13,11 @@ for another arch fails at lowering with a message naming the archs; there is no 
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..glue_build import ModuleGlue
 from ..mlir_runtime import runtime_text
-from ..plan.model import BindingPlan, OperatorKey, StructBinding
+from ..plan.model import BindingPlan, OperatorKey, Skipped, StructBinding
 from ..plan.refs import Vector, value_type
 from .module import _function_block, _glue_call, _header, _rows, _struct_block, runtime_features
 from .spelling import struct_type_name, type_expr, typedef_target
@@ -26,7 +28,36 @@ LIMITATIONS = (
     "overloads declared on some GPU archs only are typed on every arch; a kernel compiled for "
     "another arch fails when it is lowered, with a message naming the archs",
     "no CUDA simulator: numba-cuda-mlir has none",
+    "conversions to CUDA vector types (float32x2(value)) are not bound: numba-cuda-mlir types "
+    "a vector type's constructor with a fixed template that extensions cannot add cases to",
 )
+VECTOR_CONVERSION = (
+    "numba-cuda-mlir: a conversion to a CUDA vector type cannot be bound (its vector types' "
+    "constructors take no extension cases)"
+)
+
+
+def adapt(plan: BindingPlan) -> BindingPlan:
+    """``plan`` as the numba-cuda-mlir backend binds it: what numba-cuda-mlir cannot take moves
+    to ``skipped`` with the reason (conversions to CUDA vector types)."""
+    skipped = [
+        Skipped("operator", o.cxx_signature, VECTOR_CONVERSION)
+        for op in plan.operators
+        if isinstance(op.operator, Vector)
+        for o in op.overloads
+    ]
+    structs = []
+    for st in plan.structs:
+        vectors = [c for c in st.conversions if isinstance(c[0], Vector)]
+        skipped += [Skipped("conversion", o.cxx_signature, VECTOR_CONVERSION) for _, o, _ in vectors]
+        kept = tuple(c for c in st.conversions if not isinstance(c[0], Vector))
+        structs.append(dataclasses.replace(st, conversions=kept) if vectors else st)
+    return dataclasses.replace(
+        plan,
+        structs=tuple(structs),
+        operators=tuple(op for op in plan.operators if not isinstance(op.operator, Vector)),
+        skipped=(*plan.skipped, *skipped),
+    )
 
 
 def operator_key(key: OperatorKey) -> str:

@@ -150,6 +150,19 @@ def _cast_lowering(glue, row):
     return cast
 
 
+def _conversion_call(glue, rows):
+    """``target_type(value)`` of a struct value: its C++ conversion operator to that type."""
+
+    def lower(builder, target, args, kws):
+        to, source = builder.get_numba_type(target), builder.get_numba_type(args[0])
+        if to not in rows:
+            raise _TypingError(f"{source} has no C++ conversion to {to}")
+        builder.store_var(target, _call(builder, glue, rows[to], [builder.load_var(args[0])],
+                                        [source])[0])  # fmt: skip
+
+    return lower
+
+
 def _bind_struct(
     registries, glue, ty, handle, statics=(), methods=(), conversions=(), implicit=(), setitem=()
 ):
@@ -199,6 +212,9 @@ def _bind_struct(
         registries.target.lower_cast(ty, target)(_cast_lowering(glue, row))
         if not explicit:
             ty._implicit_to[target] = row
+    if conversions:  # `types.float32(v)`: numba-cuda-mlir lowers it as a call, not as a cast
+        rows = {target: row for target, row, _ in conversions}
+        registries.target.lower(types.NumberClass, ty)(_conversion_call(glue, rows))
     for source, row in implicit:
         registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
         ty._implicit_from[source] = row
