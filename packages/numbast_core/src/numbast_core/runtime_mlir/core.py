@@ -83,7 +83,8 @@ class _Registries:
     def install(self):
         from numba_cuda_mlir.descriptor import mlir_target  # (internal: no public equivalent)
 
-        if self.separate:
+        if self.separate:  # (numba-cuda-mlir's own registries first: ours augment them)
+            _extending.refresh_registries()
             mlir_target.typing_context.install_registry(self.typing)
             mlir_target.target_context.install_registry(self.target)
 
