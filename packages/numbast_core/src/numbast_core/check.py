@@ -77,10 +77,11 @@ def cc_of(arch: str) -> tuple:
 
 
 def _kernel_for(
-    module: ModuleType, calls: Sequence[BoundCallable], types: Any = None
+    module: ModuleType, calls: Sequence[BoundCallable], types: Any = None, unpack: bool = False
 ) -> tuple[Any, tuple]:
     """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``; ``types``:
-    the Numba types module of the module's backend (default numba-cuda's)."""
+    the Numba types module of the module's backend (default numba-cuda's); ``unpack``: a tuple
+    result is stored item by item (numba-cuda-mlir stores no tuple through a pointer)."""
     if types is None:
         from numba.cuda import types
 
@@ -106,6 +107,12 @@ def _kernel_for(
             argtypes.append(types.CPointer(result))
         elif result == types.void:
             body.append(f"    {python_expression(call, f'f{i}', args)}")
+        elif unpack and isinstance(result, types.BaseTuple):
+            outs = [f"o{i}_{k}" for k in range(len(result))]
+            stores = ", ".join(f"{o}[0]" for o in outs)
+            body.append(f"    {stores} = {python_expression(call, f'f{i}', args)}")
+            params_decl += outs
+            argtypes += [types.CPointer(types.uint8 if t == types.boolean else t) for t in result]
         else:
             body.append(f"    o{i}[0] = {python_expression(call, f'f{i}', args)}")
             params_decl.append(f"o{i}")

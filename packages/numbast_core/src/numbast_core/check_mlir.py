@@ -55,7 +55,7 @@ def compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tup
     from numba_cuda_mlir import cuda, types
 
     try:
-        kernel, argtypes = _kernel_for(module, calls, types)
+        kernel, argtypes = _kernel_for(module, calls, types, unpack=True)
         cubin = cuda.compile_cubin(cuda.jit(kernel, lto=True), argtypes, cc=cc[:2])
         if not cubin:
             return "no cubin was produced"
