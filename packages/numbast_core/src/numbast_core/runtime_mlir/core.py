@@ -164,7 +164,7 @@ def _lowering(glue, row):
 
     def lower(builder, target, args, kws):
         values = [builder.load_var(a) for a in args]
-        value_types = [builder.get_numba_type(a) for a in args]
+        value_types = [types.unliteral(builder.get_numba_type(a)) for a in args]
         results = _call(builder, glue, row, values, value_types)
         passed = [mode for mode, _, _ in row[3] if mode != "out"]
         written = [a for a, mode in zip(args, passed) if mode == "inout"]
@@ -174,6 +174,20 @@ def _lowering(glue, row):
             results = results[: -len(written)]
         if results:
             builder.store_var(target, _pack(results))
+
+    return lower
+
+
+def _dispatching(glue, template, rows):
+    """One lowering for every overload of a callee: numba-cuda-mlir looks lowerings up by the
+    arguments' own types (``f(2.0)`` of a float32 overload has float64), so the overload is the
+    one typing chose, found again from ``template``; its lowering converts the arguments."""
+    by_case = {_case(row).args: _lowering(glue, row) for row in rows}
+
+    def lower(builder, target, args, kws):
+        argtypes = tuple(builder.get_numba_type(a) for a in args)
+        chosen = template(builder.context.typing_context).apply(argtypes, {})
+        by_case[chosen.args](builder, target, args, kws)
 
     return lower
 
@@ -207,12 +221,12 @@ def _function(registries, glue, name, doc, rows, enums=None):
     on some GPU archs only type everywhere; their lowering says which archs they are for."""
     key = _stub(name, doc)
     cases = [_case(row) for row in rows]
-    for row, case in zip(rows, cases):
-        registries.target.lower(key, *case.args)(_lowering(glue, row))
     attrs = {"key": key, "cases": cases}
     if enums:
         attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
     template = type(f"_Typing_{name}", (_ConcreteTemplate,), attrs)
+    if rows:
+        registries.target.lower(key, types.VarArg(types.Any))(_dispatching(glue, template, rows))
     key._numba_type = types.Function(template)
     registries.typing.register_global(key, key._numba_type)
     return key

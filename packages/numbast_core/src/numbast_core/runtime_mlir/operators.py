@@ -13,9 +13,6 @@ def _fits(context, arg, param):
 def _operators(registries, glue, owned, operators):
     """Operators whose cases apply only when an operand is one of this module's structs."""
     for op, rows in operators:
-        cases = [_case(row) for row in rows]
-        for row, case in zip(rows, cases):
-            registries.target.lower(op, *case.args)(_lowering(glue, row))
 
         class Operator(_ConcreteTemplate):
             key = op
@@ -30,5 +27,13 @@ def _operators(registries, glue, owned, operators):
                 ]
                 return self._select(fitting, args, kws) if fitting else None
 
-        Operator.cases = cases
+        Operator.cases = [_case(row) for row in rows]
         registries.typing.register_global(op, types.Function(Operator))
+        lowering = _dispatching(glue, Operator, rows)
+        for case in Operator.cases:  # number operands by any number type: typing converts them
+            loose = [
+                types.Any if isinstance(p, types.Number) and p not in owned else p
+                for p in case.args
+            ]
+            exact = not any(p in owned for p in loose)  # (numba-cuda-mlir's own types only)
+            registries.target.lower(op, *(case.args if exact else loose))(lowering)
