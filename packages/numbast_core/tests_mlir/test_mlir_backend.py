@@ -115,3 +115,26 @@ def test_writing_a_temporary_is_refused_with_a_clear_error(structs):
     error = _compile(structs, source, (types.CPointer(types.float32), types.float32))
     assert "cannot call 'scale' of a temporary struct value" in error
 
+
+
+@pytest.mark.parametrize("header", ["cuda_fp4", "cuda_bf16"])
+def test_gpu_tier_kernels_compile_for_the_mlir_modules(header, tmp_path, monkeypatch):
+    """The conformance GPU tier's Numba kernels, built for numba-cuda-mlir modules (what the
+    GPU machine runs), compile and link for sm_90 here."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from conformance import gpu_harness as h
+    from conformance.gpu_tier import import_module
+    from conformance.pregenerate import pregenerate
+    from numba_cuda_mlir import cuda
+
+    manifest = pregenerate(tmp_path, "sm_90", [header], "numba-cuda-mlir")
+    assert manifest["backend"] == "numba-cuda-mlir"
+    info = manifest["headers"][header]
+    assert info["callables"]
+    with without_gpu((9, 0)):
+        module = import_module(tmp_path, info["module"])
+        for entry in info["callables"]:
+            for choice in h.enum_choices(entry):
+                kernel = h.numba_kernel(module, entry, choice, "numba-cuda-mlir")
+                signature = h.numba_signature(entry, "numba-cuda-mlir")
+                assert cuda.compile_cubin(cuda.jit(kernel, lto=True), signature, cc=(9, 0))
