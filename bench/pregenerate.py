@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.pregenerate")
     parser.add_argument("out", nargs="?", default=None)
-    parser.add_argument("--backend", choices=("numba-cuda", "numba-cuda-mlir"), default="numba-cuda")
+    backends = ("numba-cuda", "numba-cuda-mlir")
+    parser.add_argument("--backend", choices=backends, default="numba-cuda")
     args = parser.parse_args(argv)
     for path in pregenerate(args.out or default_dir(), backend=args.backend):
         print(path)

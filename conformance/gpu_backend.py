@@ -15,12 +15,10 @@ from types import SimpleNamespace
 
 NUMBA_CUDA, NUMBA_CUDA_MLIR = "numba-cuda", "numba-cuda-mlir"
 BACKENDS = (NUMBA_CUDA, NUMBA_CUDA_MLIR)
-NO_POINTERS = (
-    "pointer parameter: the numba-cuda-mlir GPU tier has no element-pointer helper yet"
-)
+NO_POINTERS = "pointer parameter: the numba-cuda-mlir GPU tier has no element-pointer helper yet"
 
 
-@functools.lru_cache(maxsize=None)  # registered once per process
+@functools.cache  # registered once per process
 def _mlir_bitcasts() -> SimpleNamespace:
     """``uint16`` <-> ``float16`` / ``bfloat16`` bit casts for numba-cuda-mlir kernels (its
     extension API: a typing template and an MLIR lowering each)."""

@@ -128,13 +128,15 @@ def test_vector_conversions_are_skipped_with_the_reason(tmp_path):
     reasons = [s for s in result.plan.skipped if s.reason == mlir_module.VECTOR_CONVERSION]
     assert reasons  # cuda_fp8 converts to float2, __half2_raw, ...
     assert not any(isinstance(op.operator, Vector) for op in result.plan.operators)
-    assert not any(isinstance(t, Vector) for st in result.plan.structs for t, _, _ in st.conversions)
+    conversions = [t for st in result.plan.structs for t, _, _ in st.conversions]
+    assert not any(isinstance(t, Vector) for t in conversions)
     default = _generate(FP8, tmp_path / "nc", backend="numba-cuda").plan
     assert any(isinstance(op.operator, Vector) for op in default.operators)
 
 
 def test_cli_backend_option_and_inspect_notes(tmp_path):
-    env_path = ":".join(str(ROOT / "packages" / p / "src") for p in ("ast_canopy", "numbast_core", "numbast_cli"))
+    packages = ("ast_canopy", "numbast_core", "numbast_cli")
+    env_path = ":".join(str(ROOT / "packages" / p / "src") for p in packages)
     run = [sys.executable, "-m", "numbast"]
     env = {"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"}
     out = subprocess.run(

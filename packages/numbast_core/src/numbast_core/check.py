@@ -83,8 +83,9 @@ def _kernel_for(
     the Numba types module of the module's backend (default numba-cuda's); ``unpack``: a tuple
     result is stored item by item (numba-cuda-mlir stores no tuple through a pointer)."""
     if types is None:
-        from numba.cuda import types
+        import numba.cuda
 
+        types = numba.cuda.types
     namespace = vars(module)
     params_decl, argtypes, body, env = [], [], [], {}
     for i, call in enumerate(calls):

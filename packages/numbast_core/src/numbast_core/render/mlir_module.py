@@ -49,7 +49,9 @@ def adapt(plan: BindingPlan) -> BindingPlan:
     structs = []
     for st in plan.structs:
         vectors = [c for c in st.conversions if isinstance(c[0], Vector)]
-        skipped += [Skipped("conversion", o.cxx_signature, VECTOR_CONVERSION) for _, o, _ in vectors]
+        skipped += [
+            Skipped("conversion", o.cxx_signature, VECTOR_CONVERSION) for _, o, _ in vectors
+        ]
         kept = tuple(c for c in st.conversions if not isinstance(c[0], Vector))
         structs.append(dataclasses.replace(st, conversions=kept) if vectors else st)
     return dataclasses.replace(

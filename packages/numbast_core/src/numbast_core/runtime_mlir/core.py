@@ -18,9 +18,8 @@ import sys as _sys
 _ABI = "numbast-mlir-rt-1"  # tags all state shared with other generated modules
 _NUMBA_CUDA_MLIR = ((0, 6, 0), (0, 7))  # the numba-cuda-mlir versions [from, to) tested
 _found = _metadata.version("numba-cuda-mlir")
-if not _NUMBA_CUDA_MLIR[0] <= tuple(int(n) for n in _re.findall(r"\d+", _found)[:3]) < (
-    _NUMBA_CUDA_MLIR[1]
-):
+_version = tuple(map(int, _re.findall(r"\d+", _found)[:3]))
+if not _NUMBA_CUDA_MLIR[0] <= _version < _NUMBA_CUDA_MLIR[1]:
     _low, _high = (".".join(map(str, v)) for v in _NUMBA_CUDA_MLIR)
     raise ImportError(
         f"{__name__} was generated for numba-cuda-mlir >={_low},<{_high} but numba-cuda-mlir "
@@ -44,8 +43,8 @@ _SIMULATOR = False  # numba-cuda-mlir has no simulator
 # side of its extension API), its error and conversion types, the lowerer's function lookup;
 # its vendored numba-cuda types (numba_cuda_mlir.types without bfloat16: numba-cuda's __nv_bfloat16
 # type, which numba-cuda-mlir types and lowers, as the numba-cuda backend's modules use it).
-from numba_cuda_mlir.numba_cuda import types
 from numba_cuda_mlir.lowering_utilities import get_or_insert_function as _get_or_insert_function
+from numba_cuda_mlir.numba_cuda import types
 from numba_cuda_mlir.numba_cuda.core import targetconfig as _targetconfig
 from numba_cuda_mlir.numba_cuda.core.errors import NumbaError as _NumbaError
 from numba_cuda_mlir.numba_cuda.core.errors import TypingError as _TypingError
@@ -72,9 +71,8 @@ class _Registries:
     def __init__(self, separate):
         self.separate = separate
         self.typing = _TypingRegistry() if separate else _extending.typing_registry
-        self.target = _extending.lowering_registry.__class__() if separate else (
-            _extending.lowering_registry
-        )
+        shared = _extending.lowering_registry
+        self.target = type(shared)() if separate else shared
 
     def refresh(self):
         if not self.separate:

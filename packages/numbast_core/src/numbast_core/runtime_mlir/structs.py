@@ -176,7 +176,7 @@ def _bind_struct(
         template.cases = [_case(row, recvr=ty) for row in rows]
         called = rows
         if any(row[3][0][0] == "inout" for row in rows):  # non-const: through the mutator
-            called = _mutating_methods(registries, glue, ty, name, rows, template)  # noqa: F821
+            called = _mutating_methods(registries, glue, ty, name, rows, template)
         for row in called:
             registries.target.lower(key, ty, *_case(row, recvr=ty).args)(_lowering(glue, row))
         bound_methods[name] = template
@@ -196,7 +196,7 @@ def _bind_struct(
         registries.target.lower_getattr(ty, field)(_field_getter(field))
         registries.target.lower_setattr(ty, field)(_field_setter(field))
     if setitem:
-        _bind_setitem(registries, glue, ty, setitem)  # noqa: F821 (the writes section)
+        _bind_setitem(registries, glue, ty, setitem)
     static_types = {name: stub._numba_type for name, stub in statics}
     for name in static_types:
         registries.target.lower_getattr(handle._numba_type, name)(_dummy_getter)
@@ -218,4 +218,3 @@ def _bind_struct(
     for source, row in implicit:
         registries.target.lower_cast(source, ty)(_cast_lowering(glue, row))
         ty._implicit_from[source] = row
-
