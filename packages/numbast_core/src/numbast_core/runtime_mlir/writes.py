@@ -85,6 +85,12 @@ class _StructWrites(_Rewrite):
 
     def _write(self, inst):
         """(new call or None, the variables it updates, what) of a write."""
+        if isinstance(inst, _nir.SetAttr) and inst.target.name.startswith("$"):
+            # a field of a temporary (``v.inner.k = 1``, ``a[i].x = 1``): numba-cuda-mlir
+            # updates the temporary; it is stored back where it came from
+            if self._ours(self.typemap.get(inst.target.name)):
+                return None, [inst.target], f"assign field {inst.attr!r}"
+            return None
         if isinstance(inst, (_nir.SetItem, _nir.StaticSetItem)):
             ty = self.typemap.get(inst.target.name)
             if not (self._ours(ty) and getattr(ty, "_setitem", None)):
