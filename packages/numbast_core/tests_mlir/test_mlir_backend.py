@@ -135,3 +135,18 @@ def test_gpu_tier_kernels_compile_for_the_mlir_modules(header, tmp_path, monkeyp
                 kernel = h.numba_kernel(module, entry, choice, "numba-cuda-mlir")
                 signature = h.numba_signature(entry, "numba-cuda-mlir")
                 assert cuda.compile_cubin(cuda.jit(kernel, lto=True), signature, cc=(9, 0))
+
+
+def test_cli_generate_check_with_the_mlir_backend(tmp_path):
+    import re
+    import subprocess
+
+    config = ROOT / "conformance" / "configs" / "cuda_fp4.yml"
+    command = [sys.executable, "-m", "numbast", "generate", str(config), "-o", str(tmp_path)]
+    done = subprocess.run(
+        [*command, "--backend", "numba-cuda-mlir", "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"check: (\d+) of (\d+) callables compile and link \(sm_90\)", done.stderr)
+    assert found and found.group(1) == found.group(2) != "0", done.stderr
+    assert "from numba_cuda_mlir import" in (tmp_path / "cuda_fp4.py").read_text()
