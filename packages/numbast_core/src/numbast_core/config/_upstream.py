@@ -1,4 +1,5 @@
-"""Keys that upstream Numbast knows and this generator does not need, and how their values read.
+"""Keys that upstream Numbast knows and this generator does not need, how their values read, and
+the backend choice (``Backend``, or upstream's ``MLIR Backend``).
 
 A config written for upstream Numbast must load here unchanged: each such key is recognised (it is
 in the schema), and where it would have changed upstream's output a warning says what it did there

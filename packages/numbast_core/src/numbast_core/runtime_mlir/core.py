@@ -36,7 +36,6 @@ from numba_cuda_mlir._mlir.dialects import func as _func
 from numba_cuda_mlir._mlir.dialects import llvm as _llvm
 
 _LTOIR = _cuda.LTOIR
-_SIMULATOR = False  # numba-cuda-mlir has no simulator
 
 # ---- numba-cuda-mlir internals: every private API this module uses, tested with 0.6.0 (the
 # range checked above): typing templates and registries of its vendored numba-cuda (the typing
