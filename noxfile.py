@@ -111,6 +111,32 @@ def conformance_gpu(session: nox.Session) -> None:
     session.run(*pytest, "conformance/tests", *session.posargs, external=True, env=env)
 
 
+MLIR_REQUIREMENTS = ("numba-cuda-mlir[cu13]==0.6.0", "numpy<2.5", "nvidia-curand")
+# our packages' own dependencies but numba-cuda (numba-cuda-mlir's venv has no numba, no llvmlite)
+MLIR_TOOLS = ("libclang-ng>=22.1", "pyyaml>=6", "jsonschema>=4.18", "click>=8.1", "ruff>=0.5")
+
+
+@nox.session(python=False)
+def mlir(session: nox.Session) -> None:
+    """The numba-cuda-mlir backend on CPU, in its own venv (.nox/mlir: numba-cuda-mlir 0.6.0
+    with its CUDA 13.5 wheels, no numba): every conformance header and the feature headers
+    generate, import, and every bound callable compiles and links for sm_90."""
+    venv = ROOT / ".nox" / "mlir"
+    python = venv / "bin" / "python"
+    stamp = venv / ".numbast-fingerprint"
+    wanted = _fingerprint()
+    if not python.exists():
+        session.run("python3", "-m", "venv", str(venv), external=True)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        session.run(*pip, *MLIR_REQUIREMENTS, *MLIR_TOOLS, "pytest>=8", external=True)
+        packages = [arg for p in PACKAGES for arg in ("-e", str(ROOT / p))]
+        session.run(*pip, "--no-deps", *packages, external=True)  # (numbast-core wants numba-cuda)
+        stamp.write_text(wanted)
+    tests = [str(python), "-m", "pytest", "packages/numbast_core/tests_mlir"]
+    session.run(*tests, *session.posargs, external=True)
+
+
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (CPU parts here; GPU parts where a GPU is present) and print tables."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from conformance import domains
+from conformance.gpu_backend import NUMBA_CUDA, toolkit
 
 PYTHON_OPERATORS = {
     "add": "+", "sub": "-", "mul": "*", "truediv": "/", "mod": "%", "and_": "&", "or_": "|",
@@ -190,15 +191,12 @@ def numba_kernel_source(entry: dict, enum_values: tuple[int, ...] = ()) -> tuple
     return source, names
 
 
-def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = ()):
+def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = (), backend=NUMBA_CUDA):
     """The Python function of the Numba kernel (not yet jitted), in the module's namespace."""
-    from numba import cuda
-    from numba.cuda import bf16, fp16
-
+    kit = toolkit(backend)
     source, names = numba_kernel_source(entry, enum_values)
     env = dict(vars(module))
-    env.update(_cuda=cuda, _u2h=fp16.__ushort_as_half, _h2u=fp16.__half_as_ushort)
-    env.update(_u2bf=bf16.ushort_as_bfloat16, _bf2u=bf16.bfloat16_as_ushort)
+    env.update(_cuda=kit.cuda, _u2h=kit.u2h, _h2u=kit.h2u, _u2bf=kit.u2bf, _bf2u=kit.bf2u)
     if entry["form"] == "call":
         env["_f"] = eval(entry["callee"], env)
     for name, (what, type_name, value) in names.items():  # ("enum" | "pointer", type, value)
@@ -210,8 +208,8 @@ def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = ()):
     return env["kernel"]
 
 
-def numba_signature(entry: dict):
-    from numba.cuda import types
+def numba_signature(entry: dict, backend=NUMBA_CUDA):
+    types = toolkit(backend).types
 
     arrays = [
         types.Array(getattr(types, np.dtype(domains.STORAGE[s["numba"]]).name), 1, "C")

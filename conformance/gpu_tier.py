@@ -21,6 +21,7 @@ import numpy as np
 
 from conformance import domains
 from conformance import gpu_harness as h
+from conformance.gpu_backend import NUMBA_CUDA, toolkit
 
 N = 1 << 14  # inputs per function: all edges, then random draws (a multiple of THREADS)
 THREADS = 256
@@ -42,8 +43,8 @@ def import_module(folder: str | os.PathLike, filename: str):
     return module
 
 
-def device_info() -> dict:
-    from numba import cuda
+def device_info(backend: str = NUMBA_CUDA) -> dict:
+    cuda = toolkit(backend).cuda
 
     info = {"gpu": "unknown", "driver": "unknown", "cc": "unknown"}
     try:
@@ -109,10 +110,9 @@ class NativeKernels:
         return self.modules[name].get_function(name)
 
 
-def _launch_numba(kernel_fn, signature, n, outs, ins):
-    from numba import cuda
-    from numba.cuda import types
-
+def _launch_numba(kernel_fn, signature, n, outs, ins, backend=NUMBA_CUDA):
+    kit = toolkit(backend)
+    cuda, types = kit.cuda, kit.types
     kernel = cuda.jit(types.void(*signature))(kernel_fn)
     kernel[(n + THREADS - 1) // THREADS, THREADS](np.int32(n), *outs, *ins)
     cuda.synchronize()
@@ -129,7 +129,8 @@ def _plan(folder, header):
             name = f"k{k}_{c}"
             native_sources[name] = h.cxx_kernel_source("", entry, enum_values, name=name)
             plan.append((entry, enum_values, name))
-    return module, info, plan, native_sources, manifest.get("arch", "sm_90")
+    arch, backend = manifest.get("arch", "sm_90"), manifest.get("backend", NUMBA_CUDA)
+    return module, info, plan, native_sources, arch, backend
 
 
 def _device_inputs(cupy, entry: dict, inputs: list):
@@ -167,7 +168,7 @@ def run_items(folder, header: str, start: int, n: int, sink) -> int:
     """
     import cupy
 
-    module, info, plan, sources, arch = _plan(folder, header)
+    module, info, plan, sources, arch, backend = _plan(folder, header)
     native = NativeKernels(info["prelude"], sources, arch)
     for index in range(start, len(plan)):
         entry, enum_values, name = plan[index]
@@ -180,8 +181,9 @@ def run_items(folder, header: str, start: int, n: int, sink) -> int:
                 dtypes = [domains.STORAGE[s["numba"]] for s in h.slots(entry["result"])]
                 got = [cupy.zeros(n, dtype=d) for d in dtypes]
                 want = [cupy.zeros(n, dtype=d) for d in dtypes]
-                kernel_fn = h.numba_kernel(module, entry, enum_values)
-                _launch_numba(kernel_fn, h.numba_signature(entry), n, got, numba_in)
+                kernel_fn = h.numba_kernel(module, entry, enum_values, backend)
+                signature = h.numba_signature(entry, backend)
+                _launch_numba(kernel_fn, signature, n, got, numba_in, backend)
                 native_kernel = native.get(name)
                 grid = ((n + THREADS - 1) // THREADS,)
                 native_kernel(grid, (THREADS,), (np.int32(n), *want, *native_in))
@@ -307,12 +309,15 @@ def _oracle(entry, inputs, got) -> dict | None:
     return {"checked": int(valid.sum()), "mismatches": mismatches}
 
 
-def write_results(folder: str | os.PathLike, name: str, payload: dict) -> Path:
+def write_results(
+    folder: str | os.PathLike, name: str, payload: dict, backend: str = NUMBA_CUDA
+) -> Path:
     path = Path(folder, f"{name}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        **device_info(),
+        **device_info(backend),
+        "backend": backend,
         **payload,
     }
     path.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")

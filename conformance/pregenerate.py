@@ -1,6 +1,7 @@
 """Generate every conformance config for one arch into a folder, with a JSON manifest.
 
     python -m conformance.pregenerate OUT_DIR [--arch sm_90] [--headers cuda_fp8 ...]
+        [--backend numba-cuda | numba-cuda-mlir]
 
 The GPU machine has neither libclang nor the numbast packages: it gets the generated modules
 and ``manifest.json``, which describes every bound function and operator with numeric inputs
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 from conformance.cpu import CONFIGS, headers
+from conformance.gpu_backend import BACKENDS, NO_POINTERS, NUMBA_CUDA, NUMBA_CUDA_MLIR
 
 NUMERIC = {
     "types.boolean", "types.int8", "types.int16", "types.int32", "types.int64", "types.uint8",
@@ -115,7 +117,7 @@ def _enum_name(ref) -> str | None:
     return ref.python_name if isinstance(ref, EnumRef) else None
 
 
-def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
+def manifest_entries(header: str, plan, backend: str = NUMBA_CUDA) -> tuple[list[dict], list[dict]]:
     """(compared, not compared) entries of every bound function and operator of ``plan``."""
     from numbast_core.plan import CallForm
     from numbast_core.render import glue
@@ -143,6 +145,8 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
             if any(p.mode != "in" for p in o.params):
                 raise NotNumeric("pointer or out parameter")
             stores = any(type_expr(p.type).startswith("types.CPointer(") for p in o.params)
+            if stores and backend == NUMBA_CUDA_MLIR:
+                raise NotNumeric(NO_POINTERS)
             if o.result is None and not stores:
                 raise NotNumeric("void result")
             match = GLUE.fullmatch(glue(o))
@@ -172,16 +176,21 @@ def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
     return compared, skipped
 
 
-def pregenerate(out_dir: Path, arch: str = "sm_90", names: list[str] | None = None) -> dict:
+def pregenerate(
+    out_dir: Path, arch: str = "sm_90", names: list[str] | None = None, backend: str = NUMBA_CUDA
+) -> dict:
+    import dataclasses
+
     import numbast_core
     from numbast_core.render import prelude
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = {"arch": arch, "headers": {}}
+    manifest = {"arch": arch, "backend": backend, "headers": {}}
     for header in names or headers():
         config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
+        config = dataclasses.replace(config, backend=backend)
         result = numbast_core.generate(config, out_dir)
-        compared, skipped = manifest_entries(header, result.plan)
+        compared, skipped = manifest_entries(header, result.plan, backend)
         manifest["headers"][header] = {
             "module": result.path.name,
             "prelude": prelude(result.plan),
@@ -198,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--arch", default="sm_90")
     parser.add_argument("--headers", nargs="*", default=None)
+    parser.add_argument("--backend", choices=BACKENDS, default=NUMBA_CUDA)
     args = parser.parse_args(argv)
-    manifest = pregenerate(args.out, args.arch, args.headers)
+    manifest = pregenerate(args.out, args.arch, args.headers, args.backend)
     for header, info in manifest["headers"].items():
         print(f"{header}: {len(info['callables'])} compared, {len(info['not_compared'])} not")
     return 0

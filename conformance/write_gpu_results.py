@@ -2,7 +2,9 @@
 
     python -m conformance.write_gpu_results RESULTS_DIR [--results conformance/RESULTS.md]
 
-RESULTS_DIR is what ``NUMBAST_GPU_RESULTS`` named for the GPU run: one JSON per header.
+RESULTS_DIR is what ``NUMBAST_GPU_RESULTS`` named for the GPU run: one JSON per header and
+backend (``cuda_fp8.json`` for numba-cuda, ``cuda_fp8.numba-cuda-mlir.json``); the table has
+one row per header and backend.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from pathlib import Path
 from conformance.cpu import GPU_BEGIN, GPU_END, RESULTS, locked_update, replace_between
 
 
+def _label(result: dict) -> str:
+    backend = result.get("backend", "numba-cuda")
+    return result["header"] + ("" if backend == "numba-cuda" else f" ({backend})")
+
+
 def render(results: list[dict]) -> str:
     if not results:
         return "_no GPU results found_\n"
@@ -23,19 +30,20 @@ def render(results: list[dict]) -> str:
         f"Run {first.get('date', '?')} on {first.get('gpu', '?')} (cc {first.get('cc', '?')}), "
         f"driver {first.get('driver', '?')} (CUDA {first.get('driver_cuda_version', '?')}).",
         "",
-        "| header | functions checked | bit-exact | mismatching | inputs compared "
+        "| header | backend | functions checked | bit-exact | mismatching | inputs compared "
         "| not compared (non-numeric) | ml_dtypes checks | ml_dtypes mismatches |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         oracle = r.get("oracle", {})
         lines.append(
-            f"| {r['header']} | {r['functions_checked']} | {r['bit_exact']} "
+            f"| {r['header']} | {r.get('backend', 'numba-cuda')} "
+            f"| {r['functions_checked']} | {r['bit_exact']} "
             f"| {len(r['failures'])} | {r.get('inputs_compared', '—')} "
             f"| {r.get('not_compared', '—')} "
             f"| {oracle.get('checked', '—')} | {len(oracle.get('mismatches', [])) or 0} |"
         )
-    mismatches = [(r["header"], f) for r in results for f in r["failures"]]
+    mismatches = [(_label(r), f) for r in results for f in r["failures"]]
     oracle = [(r["header"], m) for r in results for m in r.get("oracle", {}).get("mismatches", [])]
     if mismatches:
         lines += ["", "Mismatches (first input of each; Numba binding vs native C++):", ""]

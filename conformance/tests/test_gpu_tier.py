@@ -14,6 +14,7 @@ import os
 import pytest
 
 from conformance.cpu import headers
+from conformance.gpu_backend import NUMBA_CUDA, toolkit
 
 pytestmark = pytest.mark.gpu
 
@@ -30,27 +31,32 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="module")
 def pregenerated():
-    try:
-        from numba import cuda
-    except ImportError as error:
-        _unavailable(f"numba-cuda is not importable: {error}")
-    if not cuda.is_available():
-        _unavailable("no CUDA GPU available (numba.cuda.is_available() is False)")
     folder = os.environ.get("NUMBAST_PREGENERATED")
     if not folder or not os.path.exists(os.path.join(folder, "manifest.json")):
         _unavailable(
             "NUMBAST_PREGENERATED does not name a folder with manifest.json "
-            "(make one with: python -m conformance.pregenerate DIR)"
+            "(make one with: python -m conformance.pregenerate DIR [--backend ...])"
         )
+    from conformance.gpu_tier import load_manifest
+
+    backend = load_manifest(folder).get("backend", NUMBA_CUDA)  # the modules' backend
+    try:
+        cuda = toolkit(backend).cuda
+    except ImportError as error:
+        _unavailable(f"{backend} is not importable: {error}")
+    if not cuda.is_available():
+        _unavailable(f"no CUDA GPU available ({backend}: cuda.is_available() is False)")
     return folder
 
 
-def _save(name: str, payload: dict) -> None:
+def _save(name: str, payload: dict, folder: str) -> None:
     out = os.environ.get("NUMBAST_GPU_RESULTS")
     if out:
-        from conformance.gpu_tier import write_results
+        from conformance.gpu_tier import load_manifest, write_results
 
-        write_results(out, name, payload)
+        backend = load_manifest(folder).get("backend", NUMBA_CUDA)
+        suffix = "" if backend == NUMBA_CUDA else f".{backend}"  # one file per backend
+        write_results(out, name + suffix, payload, backend)
 
 
 @pytest.mark.parametrize("header", NUMERIC_HEADERS)
@@ -60,7 +66,7 @@ def test_bit_exact_with_native_cxx(pregenerated, header):
     if header not in load_manifest(pregenerated)["headers"]:
         pytest.skip(f"{header} was not pregenerated")
     result = run_header(pregenerated, header)
-    _save(header, result)
+    _save(header, result, pregenerated)
     failures = result["failures"]
     lines = [
         f"{f['name']} [{f['signature']}]: "
@@ -78,8 +84,11 @@ def test_curand_sequences_match_native(pregenerated):
     from conformance.gpu_curand import run_curand
     from conformance.gpu_tier import load_manifest
 
-    if "curand_kernel" not in load_manifest(pregenerated)["headers"]:
+    manifest = load_manifest(pregenerated)
+    if "curand_kernel" not in manifest["headers"]:
         pytest.skip("curand_kernel was not pregenerated")
+    if manifest.get("backend", NUMBA_CUDA) != NUMBA_CUDA:
+        pytest.skip("the curand sequence test builds numba-cuda kernels (gpu_curand.py)")
     result = run_curand(pregenerated)
-    _save("curand_kernel", result)
+    _save("curand_kernel", result, pregenerated)
     assert not result["failures"], result["failures"][:10]

@@ -211,11 +211,14 @@ def test_write_gpu_results(tmp_path):
                                             "cxx": ["2"]}]}],
               "oracle": {"checked": 256, "mismatches": []}}  # fmt: skip
     (tmp_path / "cuda_fp8.json").write_text(json.dumps(result))
+    mlir = {**result, "backend": "numba-cuda-mlir", "bit_exact": 2, "failures": []}
+    (tmp_path / "cuda_fp8.numba-cuda-mlir.json").write_text(json.dumps(mlir))
     results = tmp_path / "RESULTS.md"
     results.write_text(cpu.update_cpu_section(cpu.SKELETON, "sm_90", "cpu table"))
     write_gpu_results.main([str(tmp_path), "--results", str(results)])
     text = results.read_text()
-    assert "cpu table" in text and "| cuda_fp8 | 2 | 1 | 1 | — | 3 |" in text and "`f`" in text
+    assert "cpu table" in text and "| cuda_fp8 | numba-cuda | 2 | 1 | 1 | — | 3 |" in text
+    assert "| cuda_fp8 | numba-cuda-mlir | 2 | 2 | 0 | — | 3 |" in text and "`f`" in text
 
 
 def test_native_kernel_stores_whole_slots(manifest):

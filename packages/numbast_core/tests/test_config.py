@@ -91,6 +91,7 @@ def test_full_config_loads_with_every_key_normalised():
     assert cfg.entry_point_include == "demo.cuh"  # Shim Include Override wins
     assert cfg.file_list == (demo, detail)
     assert cfg.gpu_arch == ("sm_90a",)
+    assert cfg.backend == "numba-cuda"
     assert cfg.arch == "sm_90a"
     assert cfg.name == "Demo bindings"
     assert cfg.version == "0.3.1"

@@ -251,7 +251,7 @@ def test_an_empty_callback_beside_a_real_one(tmp_path):
     [
         ("Require Pynvjitlink: true\n", (upstream.REQUIRE_PYNVJITLINK,)),
         ("Require Pynvjitlink: false\n", ()),
-        ("MLIR Backend: true\n", (upstream.MLIR_BACKEND,)),
+        ("MLIR Backend: true\n", ()),
         ("MLIR Backend: false\n", ()),
         ("MLIR Backend: true\nModule Link Variables Used: [g]\n", None),
         ("Module Link Variables Used: [retained_global]\n", (upstream.MODULE_LINK_VARIABLES_USED,)),
@@ -262,19 +262,44 @@ def test_an_empty_callback_beside_a_real_one(tmp_path):
 def test_upstream_keys_are_recognised(yaml_text, warnings, tmp_path):
     cfg = load(tmp_path, yaml_text)
     if warnings is None:
-        warnings = (upstream.MLIR_BACKEND, upstream.MODULE_LINK_VARIABLES_USED)
+        warnings = (upstream.MODULE_LINK_VARIABLES_USED,)
     assert cfg.warnings == warnings  # and never "unknown key"
-    assert cfg.mlir_backend == ("MLIR Backend: true" in yaml_text)
+    mlir = "MLIR Backend: true" in yaml_text
+    assert cfg.backend == ("numba-cuda-mlir" if mlir else "numba-cuda")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "backend"),
+    [
+        ("", "numba-cuda"),
+        ("Backend: numba-cuda\n", "numba-cuda"),
+        ("Backend: numba-cuda-mlir\n", "numba-cuda-mlir"),
+        ("Backend: numba-cuda-mlir\nMLIR Backend: true\n", "numba-cuda-mlir"),
+        ("Backend: numba-cuda\nMLIR Backend: false\n", "numba-cuda"),
+        ("MLIR Backend: true\n", "numba-cuda-mlir"),
+        ("MLIR Backend:\n", "numba-cuda"),
+    ],
+)
+def test_backend_is_chosen_by_either_key(yaml_text, backend, tmp_path):
+    assert load(tmp_path, yaml_text).backend == backend
+
+
+def test_conflicting_backend_keys_are_a_config_error_naming_both(tmp_path):
+    assert problems(tmp_path, "Backend: numba-cuda\nMLIR Backend: true\n") == (
+        "Backend: 'numba-cuda' conflicts with MLIR Backend: true (upstream's key for "
+        "'numba-cuda-mlir'): give one of them, or make them agree",
+    )
+
+
+def test_an_unknown_backend_is_a_schema_error(tmp_path):
+    (problem,) = problems(tmp_path, "Backend: numba\n")
+    assert problem.startswith("Backend: 'numba' is not one of ")
 
 
 def test_upstream_key_warnings_say_what_the_key_did_and_why_not_here():
     assert upstream.REQUIRE_PYNVJITLINK.startswith("Require Pynvjitlink: ")
     assert "pynvjitlink" in upstream.REQUIRE_PYNVJITLINK
     assert "nvJitLink" in upstream.REQUIRE_PYNVJITLINK
-    assert upstream.MLIR_BACKEND == (
-        "MLIR Backend: the numba-cuda-mlir backend is not available yet; the numba-cuda backend "
-        "is generated"
-    )
     assert upstream.MODULE_LINK_VARIABLES_USED.startswith("Module Link Variables Used: ")
     assert "not available yet" in upstream.MODULE_LINK_VARIABLES_USED
 

@@ -48,10 +48,13 @@ LEGACY_PROG = "python -m numbast"
 _GROUP_FLAGS = frozenset({"--version", "-h", "--help"})
 
 
-def _load(config_path: str, arch: str | None):
+def _load(config_path: str, arch: str | None, backend: str | None = None):
+    import dataclasses
+
     from numbast_core import load_config
 
     config = load_config(config_path)
+    config = dataclasses.replace(config, backend=backend) if backend else config
     return config.with_arch(arch) if arch else config
 
 
@@ -65,11 +68,12 @@ def run_generate(
     check: bool = False,
     arch: str | None = None,
     precompile: bool = True,
+    backend: str | None = None,
 ) -> int:
     """The pipeline with per-stage status lines and a summary; returns the exit code."""
     from numbast_core import generate
 
-    config = _load(config_path, arch)
+    config = _load(config_path, arch, backend)
     for warning in config.warnings:
         console.warn(warning)
     for line in config.path_resolution:  # which base each relative path was found in
@@ -96,16 +100,23 @@ def run_generate(
     ):
         console.info(line)
     if check:
-        return run_check(console, result.path, binding_plan, config.gpu_arch)
+        return run_check(console, result.path, binding_plan, config.gpu_arch, config.backend)
     return EXIT_OK
 
 
 def run_check(
-    console: Console, module_path: Any, binding_plan: Any, archs: str | tuple[str, ...]
+    console: Console,
+    module_path: Any,
+    binding_plan: Any,
+    archs: str | tuple[str, ...],
+    backend: str = "numba-cuda",
 ) -> int:
     """Compile and link every bound callable on the CPU for each arch; exit 1 listing any
     failure."""
-    from numbast_core.check import check_module
+    if backend == "numba-cuda-mlir":
+        from numbast_core.check_mlir import check_module
+    else:
+        from numbast_core.check import check_module
 
     code = EXIT_OK
     for arch in (archs,) if isinstance(archs, str) else archs:
@@ -141,6 +152,11 @@ _arch_option = click.option(
     "--arch", metavar="SM", help="Override the config's GPU Arch (e.g. sm_80)."
 )
 _debug_option = click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+_backend_option = click.option(
+    "--backend",
+    type=click.Choice(["numba-cuda", "numba-cuda-mlir"]),
+    help="The Numba the module is for (overrides the config's Backend; default numba-cuda).",
+)
 _config_argument = click.argument("config", type=click.Path(dir_okay=False))
 
 
@@ -213,6 +229,7 @@ def cli() -> None:
     help="Precompile the C++ glue to LTO-IR for each GPU Arch (<module>.<arch>.ltoir files).",
 )
 @_arch_option
+@_backend_option
 @_output_options
 def generate(
     config: str,
@@ -222,6 +239,7 @@ def generate(
     check: bool,
     precompile: bool,
     arch: str | None,
+    backend: str | None,
     quiet: bool,
     verbose: bool,
     debug: bool,
@@ -238,6 +256,7 @@ def generate(
             check=check,
             arch=arch,
             precompile=precompile,
+            backend=backend,
         )
     sys.exit(code)
 
@@ -248,6 +267,7 @@ def generate(
 @click.option("--only", type=click.Choice(["skipped", "bound"]), help="Only rows with this status.")
 @click.option("--bypass-parse-error", is_flag=True, help="Plan what parses despite errors.")
 @_arch_option
+@_backend_option
 @_debug_option
 def inspect(
     config: str,
@@ -255,6 +275,7 @@ def inspect(
     only: str | None,
     bypass_parse_error: bool,
     arch: str | None,
+    backend: str | None,
     debug: bool,
 ) -> None:
     """Print the binding plan of CONFIG (kind, C++ name, Python name, status, reason).
@@ -265,12 +286,18 @@ def inspect(
 
     console = Console.for_stderr()
     with reported_errors(console, debug):
-        cfg = _load(config, arch)
+        cfg = _load(config, arch, backend)
         binding_plan = plan.build(cfg, parse(cfg, bypass_parse_error=bypass_parse_error))
         if binding_plan.errors:
             raise ConfigError(binding_plan.errors, cfg.config_path)
         for warning in binding_plan.warnings:
             console.warn(warning)
+        if cfg.backend == "numba-cuda-mlir":
+            from numbast_core.render.mlir_module import LIMITATIONS, adapt
+
+            binding_plan = adapt(binding_plan)
+            for note in LIMITATIONS:
+                console.warn(f"numba-cuda-mlir backend: {note}")
         rows = [r for r in binding_plan.rows() if only is None or r.status == only]
         click.echo(
             rows_json(rows) if as_json else rows_table(rows, Style(color_allowed(sys.stdout)))

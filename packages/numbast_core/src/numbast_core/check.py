@@ -76,10 +76,16 @@ def cc_of(arch: str) -> tuple:
     return (major, minor, match.group(2)) if match.group(2) else (major, minor)
 
 
-def _kernel_for(module: ModuleType, calls: Sequence[BoundCallable]) -> tuple[Any, tuple]:
-    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``."""
-    from numba.cuda import types
+def _kernel_for(
+    module: ModuleType, calls: Sequence[BoundCallable], types: Any = None, unpack: bool = False
+) -> tuple[Any, tuple]:
+    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``; ``types``:
+    the Numba types module of the module's backend (default numba-cuda's); ``unpack``: a tuple
+    result is stored item by item (numba-cuda-mlir stores no tuple through a pointer)."""
+    if types is None:
+        import numba.cuda
 
+        types = numba.cuda.types
     namespace = vars(module)
     params_decl, argtypes, body, env = [], [], [], {}
     for i, call in enumerate(calls):
@@ -102,6 +108,12 @@ def _kernel_for(module: ModuleType, calls: Sequence[BoundCallable]) -> tuple[Any
             argtypes.append(types.CPointer(result))
         elif result == types.void:
             body.append(f"    {python_expression(call, f'f{i}', args)}")
+        elif unpack and isinstance(result, types.BaseTuple):
+            outs = [f"o{i}_{k}" for k in range(len(result))]
+            stores = ", ".join(f"{o}[0]" for o in outs)
+            body.append(f"    {stores} = {python_expression(call, f'f{i}', args)}")
+            params_decl += outs
+            argtypes += [types.CPointer(types.uint8 if t == types.boolean else t) for t in result]
         else:
             body.append(f"    o{i}[0] = {python_expression(call, f'f{i}', args)}")
             params_decl.append(f"o{i}")

@@ -29,6 +29,7 @@ from . import (
 from .config import Config
 from .errors import ConfigError, GenerationError
 from .plan import instances
+from .render import mlir_module
 
 StageCallback = Callable[[str, float], None]
 
@@ -232,6 +233,8 @@ def generate(
 
     started = time.perf_counter()
     binding_plan, where, only = _plan(config, parses, out)
+    if config.backend == "numba-cuda-mlir":
+        binding_plan = mlir_module.adapt(binding_plan)
     stage("plan", started)
 
     started = time.perf_counter()
@@ -241,7 +244,8 @@ def generate(
     stage("glue", started)
 
     started = time.perf_counter()
-    text = render.python(binding_plan, info)
+    renderer = mlir_module.python if config.backend == "numba-cuda-mlir" else render.python
+    text = renderer(binding_plan, info)
     formatted = False
     if format:
         text, formatted = write.ruff_format(text)

@@ -13,7 +13,7 @@ from ._model import Exclude, FrozenMap, Intent, ModuleCallbacks, PrefixRemoval, 
 from ._numba_names import NUMBA_DATA_MODEL_CLASSES, NUMBA_TYPE_CLASSES
 from ._paths import PathResolver, parse_include
 from ._schema_errors import did_you_mean
-from ._upstream import upstream_values, version_text
+from ._upstream import backend, upstream_values, version_text
 
 _DOTTED_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _MACRO_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$", re.DOTALL)
@@ -80,6 +80,8 @@ class Checker:
         values, warnings = upstream_values(self.get)
         out.update(values)
         self.warnings += warnings
+        out["backend"], problems = backend(self.get)
+        self.problems += problems
         out["path_resolution"] = tuple(self.paths.notes)
 
         if self.problems or "entry_point" not in out:

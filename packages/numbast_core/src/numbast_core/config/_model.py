@@ -122,8 +122,9 @@ class Config:
     warnings: tuple[str, ...] = ()
     # `#include "name"` rather than `#include <name>` (a quoted Shim Include Override).
     entry_point_include_quoted: bool = False
-    # Upstream Numbast's numba-cuda-mlir keys: read and kept, not used by the numba-cuda backend.
-    mlir_backend: bool = False
+    # "numba-cuda" or "numba-cuda-mlir" (``Backend``, or upstream's ``MLIR Backend: true``)
+    backend: str = "numba-cuda"
+    # Upstream Numbast's numba-cuda-mlir key: read and kept, not used.
     module_link_variables_used: tuple[str, ...] = ()
     # One line per relative path: which base directory it was resolved against (for `-v`).
     path_resolution: tuple[str, ...] = ()

@@ -1,4 +1,5 @@
-"""Keys that upstream Numbast knows and this generator does not need, and how their values read.
+"""Keys that upstream Numbast knows and this generator does not need, how their values read, and
+the backend choice (``Backend``, or upstream's ``MLIR Backend``).
 
 A config written for upstream Numbast must load here unchanged: each such key is recognised (it is
 in the schema), and where it would have changed upstream's output a warning says what it did there
@@ -15,15 +16,12 @@ REQUIRE_PYNVJITLINK = (
     "numba-cuda linked with pynvjitlink, which older numba-cuda needed to link LTO-IR; numba-cuda "
     "0.30 links LTO-IR with nvJitLink itself, so this module needs no check: ignored"
 )
-MLIR_BACKEND = (
-    "MLIR Backend: the numba-cuda-mlir backend is not available yet; the numba-cuda backend is "
-    "generated"
-)
 MODULE_LINK_VARIABLES_USED = (
     "Module Link Variables Used: upstream Numbast's numba-cuda-mlir backend keeps these __device__ "
     "variables of the C++ glue through linking, so that Module Callbacks can look them up in the "
-    "loaded module; it applies only to that backend, which is not available yet: ignored"
+    "loaded module; this generator does not keep them (not available yet): ignored"
 )
+BACKENDS = ("numba-cuda", "numba-cuda-mlir")
 
 
 def upstream_values(get: Any) -> tuple[dict[str, Any], list[str]]:
@@ -34,14 +32,25 @@ def upstream_values(get: Any) -> tuple[dict[str, Any], list[str]]:
     warnings = []
     if get("Require Pynvjitlink", False):
         warnings.append(REQUIRE_PYNVJITLINK)
-    mlir_backend = bool(get("MLIR Backend", False))
-    if mlir_backend:
-        warnings.append(MLIR_BACKEND)
     link_variables = tuple(get("Module Link Variables Used", None) or ())
     if link_variables:
         warnings.append(MODULE_LINK_VARIABLES_USED)
-    values = {"mlir_backend": mlir_backend, "module_link_variables_used": link_variables}
+    values = {"module_link_variables_used": link_variables}
     return values, warnings
+
+
+def backend(get: Any) -> tuple[str, list[str]]:
+    """The backend (``Backend``, or upstream's ``MLIR Backend: true``) and the problems: the two
+    keys must agree where both are given."""
+    chosen, mlir = get("Backend", None), bool(get("MLIR Backend", False))
+    if chosen is None:
+        return BACKENDS[1] if mlir else BACKENDS[0], []
+    if mlir and chosen != BACKENDS[1]:
+        return chosen, [
+            f"Backend: {chosen!r} conflicts with MLIR Backend: true (upstream's key for "
+            f"{BACKENDS[1]!r}): give one of them, or make them agree"
+        ]
+    return chosen, []
 
 
 def version_text(value: Any) -> tuple[str | None, list[str]]:
