@@ -2,7 +2,7 @@
 
 python packages/numbast_core/tests/pregenerate.py OUT_DIR
 # carry OUT_DIR over, then on the GPU machine:
-NUMBAST_PREGENERATED=OUT_DIR python -m pytest -m gpu packages/numbast_core/tests
+NUMBAST_PREGENERATED=OUT_DIR python -m pytest -m gpu packages/numbast_core/tests/test_gpu_*.py
 """
 
 from __future__ import annotations
