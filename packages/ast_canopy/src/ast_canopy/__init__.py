@@ -194,10 +194,8 @@ def _parse(
             raise ParseError(source_path, diags)
         # Files the header itself brings in are read with NVRTC's macros already; the probe
         # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
-        from_wrapper = [
-            f for f in files_to_retain
-            if os.path.realpath(f) not in _clang.reached_from(tu, source_path)
-        ]  # fmt: skip
+        reached = _clang.reached_from(tu, source_path)  # once: it walks every inclusion
+        from_wrapper = [f for f in files_to_retain if os.path.realpath(f) not in reached]
         unseen = () if builtin else _unseen_by_nvrtc(
             main, source_path, from_wrapper, unsaved,
             _clang.probe_args(
