@@ -264,11 +264,12 @@ _SEVERITY = {2: "warning", 3: "error", 4: "fatal"}
 
 def diagnostics(tu: cindex.TranslationUnit) -> tuple[Diagnostic, ...]:
     out = []
+    real = _realpaths()
     for d in tu.diagnostics:
         if d.severity < 2:
             continue
         loc = d.location
-        file = os.path.realpath(loc.file.name) if loc.file else "<command line>"
+        file = real(loc.file.name) if loc.file else "<command line>"
         out.append(
             Diagnostic(
                 severity=_SEVERITY.get(d.severity, "error"),
