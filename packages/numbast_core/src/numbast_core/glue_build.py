@@ -113,6 +113,8 @@ def _ltoir(
         nvrtc.nvrtcDestroyProgram(program)
 
 
+# NVRTC could not read the PCH (its log of a failed compile otherwise names the PCH it used)
+_PCH_ERROR = re.compile(r"error[^\n]*precompiled header", re.IGNORECASE)
 _ERROR_LINE = re.compile(r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu")
 
 
@@ -127,7 +129,7 @@ def _chunk(
     def compile_(some: list[str]) -> bytes | str:
         nonlocal pch
         result = _ltoir(glue.source(some)[0], arch, dirs, glue.headers, pch)
-        if pch and isinstance(result, str) and "precompiled header" in result:
+        if pch and isinstance(result, str) and _PCH_ERROR.search(result):
             pch = None  # NVRTC would not use it: compile the headers again
             result = _ltoir(glue.source(some)[0], arch, dirs, glue.headers)
         return result
