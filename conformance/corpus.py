@@ -1,13 +1,15 @@
 """Toolkit corpus: the CUDA toolkit's device headers, bound the way a new user would bind them.
 
     python -m conformance.corpus --arch sm_90 [--headers NAME ...] [--timeout S] [--jobs N]
+                                 [--nvshmem ROOT]
 
 One minimal config per header in ``conformance/corpus/`` plus the six of ``conformance/configs/``.
 Each header runs in its own process (``--one``) under a timeout: generate, import, compile and
 link one kernel per bound callable (as ``conformance.cpu`` does, no GPU). Prints a table and
 rewrites the arch's part of the corpus section of RESULTS.md (other sections are kept): per
 header declared / bound / skipped (top 3 reasons) / compiled+linked, totals, and the failures
-grouped by their first compiler or linker message.
+grouped by their first compiler or linker message. ``--nvshmem ROOT`` adds NVSHMEM's device
+API from the ``nvidia-nvshmem-cu13`` wheel's headers (opt-in: ``conformance/nvshmem.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance import cpu
+from conformance import cpu, nvshmem
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "corpus"
@@ -209,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="headers checked at once")
     parser.add_argument("--results", type=Path, default=cpu.RESULTS, help="RESULTS.md to update")
     parser.add_argument("--no-results", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--nvshmem",
+        type=Path,
+        metavar="ROOT",
+        help="also NVSHMEM's device API: the folder holding the nvidia-nvshmem-cu13 wheel's "
+        "nvidia/nvshmem/include (opt-in, not in .ci/run)",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child: one config
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -219,21 +228,19 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(data))
         return 0
     known = configs()
-    names = args.headers or list(known)
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        parser.error(f"no config for {', '.join(unknown)} in {CORPUS} or {cpu.CONFIGS}")
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="numbast-corpus-") as tmp:
-
-        def one(name: str) -> Outcome:
-            o = run_in_child(name, known[name], args.arch, args.timeout, Path(tmp))
-            status = o.error[:80] if o.error else f"{o.ok}/{o.callables} ok"
-            print(f"{args.arch} {name}: {status} ({o.seconds:.1f} s)", file=sys.stderr)
-            return o
-
-        with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            outcomes = list(pool.map(one, names))
+        if args.nvshmem is not None:
+            include = nvshmem.include_dir(args.nvshmem)
+            if include is None:
+                parser.error(f"--nvshmem: no nvshmem.h under {args.nvshmem}")
+            known[nvshmem.NAME] = nvshmem.write_config(Path(tmp, "nvshmem-config"), include)
+        names = args.headers or list(known)
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            hint = " (NVSHMEM: give --nvshmem ROOT)" if nvshmem.NAME in unknown else ""
+            parser.error(f"no config for {', '.join(unknown)} in {CORPUS} or {cpu.CONFIGS}{hint}")
+        started = time.perf_counter()
+        outcomes = _run_all(names, known, args, Path(tmp))
     body = table(outcomes, args.arch, time.perf_counter() - started)
     print(f"\n## {args.arch}\n\n{body}")
     if not args.no_results and set(names) == set(known):
@@ -241,6 +248,27 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.no_results:
         print("(RESULTS.md not updated: only a subset of headers ran)", file=sys.stderr)
     return 0
+
+
+def timeout_for(name: str, timeout: float) -> float:
+    """NVSHMEM (~3,000 callables) gets at least ``NVSHMEM_TIMEOUT`` seconds."""
+    return max(timeout, NVSHMEM_TIMEOUT) if name == nvshmem.NAME else timeout
+
+
+NVSHMEM_TIMEOUT = 1800.0
+
+
+def _run_all(names: list[str], known: dict[str, Path], args, tmp: Path) -> list[Outcome]:
+    """Each header in its own child process, ``args.jobs`` at once."""
+
+    def one(name: str) -> Outcome:
+        o = run_in_child(name, known[name], args.arch, timeout_for(name, args.timeout), tmp)
+        status = o.error[:80] if o.error else f"{o.ok}/{o.callables} ok"
+        print(f"{args.arch} {name}: {status} ({o.seconds:.1f} s)", file=sys.stderr)
+        return o
+
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        return list(pool.map(one, names))
 
 
 if __name__ == "__main__":

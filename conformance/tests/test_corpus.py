@@ -21,7 +21,7 @@ def test_configs_cover_the_issue_headers_and_the_six():
         "cuda_std_cmath",
         "sm_60_atomic_functions",
     } <= names
-    assert len(names) == 39
+    assert len(names) == 40
 
 
 def test_every_corpus_config_loads():
@@ -71,3 +71,56 @@ def test_table_totals():
     text = corpus.table(outs, "sm_90", 1.0)
     assert "| **total** | 4 | 3 | 1 | 2/3 | 66.7% |" in text
     assert "| 1 | boom | b | b `f` |" in text
+
+
+# ---- NVSHMEM: opt-in entry (--nvshmem ROOT) ---------------------------------------------------
+
+
+def _fake_wheel(root):
+    include = root / "nvidia" / "nvshmem" / "include"
+    (include / "device").mkdir(parents=True)
+    (include / "nvshmem.h").write_text("#pragma once\n")
+    (include / "nvshmemx.h").write_text("#pragma once\n")
+    (include / "device" / "nvshmem_defines.h").write_text("#pragma once\n")
+    (include / "README").write_text("not a header\n")
+    return include
+
+
+def test_nvshmem_is_not_in_the_default_corpus():
+    assert "nvshmem" not in corpus.configs()
+
+
+def test_nvshmem_config_names_every_header_of_the_wheel(tmp_path):
+    from conformance import nvshmem
+
+    include = _fake_wheel(tmp_path / "site")
+    assert nvshmem.include_dir(tmp_path / "site") == include.resolve()
+    assert nvshmem.include_dir(include) == include.resolve()
+    assert nvshmem.include_dir(tmp_path) is None
+    path = nvshmem.write_config(tmp_path / "cfg", include)
+    config = numbast_core.load_config(path)
+    assert list(config.gpu_arch) == ["sm_90"]
+    assert sorted(config.file_list) == sorted(
+        str(include / n) for n in ("device/nvshmem_defines.h", "nvshmem.h", "nvshmemx.h")
+    )
+    entry = (tmp_path / "cfg" / "nvshmem_api.cuh").read_text()
+    assert "#define __NVSHMEM_NUMBA_SUPPORT__" in entry
+    assert entry.index("__NVSHMEM_NUMBA_SUPPORT__") < entry.index("#include <nvshmem.h>")
+
+
+def test_nvshmem_without_its_root_is_a_clear_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        corpus.main(["--arch", "sm_90", "--headers", "nvshmem", "--no-results"])
+    assert exit_.value.code == 2
+    assert "--nvshmem ROOT" in capsys.readouterr().err
+
+
+def test_nvshmem_root_without_headers_is_a_clear_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        corpus.main(["--arch", "sm_90", "--nvshmem", str(tmp_path), "--no-results"])
+    assert "no nvshmem.h under" in capsys.readouterr().err
+
+
+def test_nvshmem_gets_a_longer_timeout():
+    assert corpus.timeout_for("nvshmem", 300) == corpus.NVSHMEM_TIMEOUT > 300
+    assert corpus.timeout_for("cuda_fp16", 300) == 300

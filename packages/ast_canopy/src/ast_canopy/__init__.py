@@ -130,7 +130,7 @@ def _parse(
     unsaved: Sequence[tuple[str, str]] = (),
     extra_headers: Mapping[str, str] | None = None,
 ) -> Declarations:
-    from . import _clang, _interrupt, extract, nvrtc_view, support
+    from . import _clang, _fallback, _interrupt, extract, nvrtc_view, support
 
     arch = _clang.normalize_arch(compute_capability)
     paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
@@ -165,20 +165,23 @@ def _parse(
         if verbose:
             print(f"ast_canopy: clang {' '.join(args)} {main}", file=sys.stderr)
             print(f"ast_canopy: prefix PCH {pch}", file=sys.stderr)
-        tu = _clang.parse(
-            main,
-            args,
-            skip_function_bodies,
-            [*unsaved, (main, nvrtc_view.main_text(source_path, () if builtin else nvrtc_macros))],
-            pch,
+
+        def read(defined: tuple[tuple[str, str], ...]):
+            files = [*unsaved, (main, nvrtc_view.main_text(source_path, defined))]
+            tu = _clang.parse(main, args, skip_function_bodies, files, pch)
+            return tu, _clang.diagnostics(tu)
+
+        # Some headers' __CUDACC_RTC__ branches assume NVRTC's built-ins (e.g. they typedef
+        # uint64_t as unsigned long long, which glibc's stdint.h in clang's wrapper already
+        # declared as unsigned long): when clang reports errors with NVRTC's macros, the header
+        # is read as clang's wrapper does, and the result says so.
+        (tu, diags), plain = _fallback.first_or_second(
+            lambda: read(() if builtin else nvrtc_macros),
+            lambda: read(()),
+            lambda parsed: not builtin and _has_errors(parsed[1]),
+            speculate_after=None if builtin else _fallback.SPECULATE_AFTER,
         )
-        diags = _clang.diagnostics(tu)
-        if not builtin and _has_errors(diags):
-            # Some headers' __CUDACC_RTC__ branches assume NVRTC's built-ins (e.g. they typedef
-            # uint64_t as unsigned long long, which glibc's stdint.h in clang's wrapper already
-            # declared as unsigned long): read them as clang's wrapper does, and say so.
-            text = nvrtc_view.main_text(source_path, ())
-            tu = _clang.parse(main, args, skip_function_bodies, [*unsaved, (main, text)], pch)
+        if plain is not None:
             clashes = "; ".join(d.message for d in diags if d.severity in ("error", "fatal"))
             warning = Diagnostic(
                 "warning",
@@ -186,7 +189,8 @@ def _parse(
                 f"parsed without NVRTC's predefined macros (with __CUDACC_RTC__ clang reported: "
                 f"{clashes[:300]})",
             )
-            diags = (*_clang.diagnostics(tu), warning)
+            tu, plain_diags = plain
+            diags = (*plain_diags, warning)
         if verbose:
             for diag in diags:
                 print(f"ast_canopy: {diag}", file=sys.stderr)
@@ -194,10 +198,8 @@ def _parse(
             raise ParseError(source_path, diags)
         # Files the header itself brings in are read with NVRTC's macros already; the probe
         # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
-        from_wrapper = [
-            f for f in files_to_retain
-            if os.path.realpath(f) not in _clang.reached_from(tu, source_path)
-        ]  # fmt: skip
+        reached = _clang.reached_from(tu, source_path)  # once: it walks every inclusion
+        from_wrapper = [f for f in files_to_retain if os.path.realpath(f) not in reached]
         unseen = () if builtin else _unseen_by_nvrtc(
             main, source_path, from_wrapper, unsaved,
             _clang.probe_args(

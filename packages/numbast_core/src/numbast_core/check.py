@@ -8,6 +8,7 @@ each failure is pinned to its function. numba is imported here, never on the gen
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 import uuid
@@ -27,6 +28,7 @@ from .render.spelling import (
 )
 
 BATCH = 24
+PARALLEL_ABOVE = 400  # callables; below, starting processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -143,35 +145,103 @@ def _compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tu
     return ""
 
 
+def _pinned(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> list[str]:
+    """The error of each of ``calls`` ("" when it compiles and links): one kernel for all of
+    them, and halves of a failing set again until each failure is pinned to its callable."""
+    error = _compile_and_link(module, calls, cc)
+    if not error:
+        return [""] * len(calls)
+    if len(calls) == 1:
+        return [error]
+    half = len(calls) // 2
+    return _pinned(module, calls[:half], cc) + _pinned(module, calls[half:], cc)
+
+
+def _check_batches(
+    module_path: str, plan: BindingPlan, arch: str, batches: list[list[int]]
+) -> list[tuple[int, str]]:
+    """(index into the arch's callables, error) for ``batches``, in a fresh import of the
+    module: the work of one process of a parallel check."""
+    import warnings
+
+    cc = cc_of(arch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = _imported(module_path, plan)
+        calls = _arch_calls(plan, arch, module)
+        out: list[tuple[int, str]] = []
+        for batch in batches:
+            out += zip(batch, _pinned(module, [calls[i] for i in batch], cc))
+    return out
+
+
+def _imported(module_path: str | Path, plan: BindingPlan) -> ModuleType:
+    module = import_module_from_path(module_path)
+    if plan.separate_registry:
+        module.install()  # its bindings type only once its own registries are installed
+    return module
+
+
+def _arch_calls(plan: BindingPlan, arch: str, module: ModuleType) -> list[BoundCallable]:
+    """The callables to check for ``arch`` (shims declared on some archs only: on those),
+    sorted by shim: a batch then links the LTO-IR of one or two chunks of the glue, not of
+    every chunk (the glue is chunked by shim name)."""
+    only = module._glue.only
+    calls = [c for c in calls_of(plan) if arch in only.get(c.overload.shim, (arch,))]
+    return sorted(calls, key=lambda c: c.overload.shim)
+
+
 def check_module(
     module_path: str | Path,
     plan: BindingPlan,
     arch: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> CheckReport:
-    """Compile+link every bound callable of the module at ``module_path`` for ``arch``."""
+    """Compile+link every bound callable of the module at ``module_path`` for ``arch``.
+
+    A module of more than ``PARALLEL_ABOVE`` callables is checked by ``jobs`` processes
+    (default: one per CPU), each importing the module once and taking every ``jobs``-th batch."""
     import warnings
 
     arch = arch or plan.arch
     cc = cc_of(arch)
-    calls = calls_of(plan)
-    results: list[CheckResult] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NVRTC/numba performance chatter is not a finding
-        module = import_module_from_path(module_path)
-        if plan.separate_registry:
-            module.install()  # its bindings type only once its own registries are installed
-        only = module._glue.only  # shims declared on some archs only: checked on those
-        calls = [c for c in calls if arch in only.get(c.overload.shim, (arch,))]
-        for start in range(0, len(calls), BATCH):
-            batch = calls[start : start + BATCH]
-            errors = [""] * len(batch)
-            if _compile_and_link(module, batch, cc):
-                errors = [_compile_and_link(module, [call], cc) for call in batch]
-            for call, error in zip(batch, errors):
-                results.append(
-                    CheckResult(call_label(call), call.overload.cxx_signature, not error, error)
-                )
+        module = _imported(module_path, plan)
+        calls = _arch_calls(plan, arch, module)
+        batches = [list(range(i, min(i + BATCH, len(calls)))) for i in range(0, len(calls), BATCH)]
+        jobs = min(jobs or os.cpu_count() or 1, len(batches))
+        errors: dict[int, str] = {}
+        if jobs > 1 and len(calls) > PARALLEL_ABOVE:
+            errors = _in_processes(module_path, plan, arch, batches, jobs, progress, len(calls))
+        else:
+            for batch in batches:
+                errors.update(zip(batch, _pinned(module, [calls[i] for i in batch], cc)))
                 if progress is not None:
-                    progress(len(results), len(calls))
-    return CheckReport(arch, tuple(results))
+                    progress(len(errors), len(calls))
+    results = tuple(
+        CheckResult(call_label(c), c.overload.cxx_signature, not errors[i], errors[i])
+        for i, c in enumerate(calls)
+    )
+    return CheckReport(arch, results)
+
+
+def _in_processes(module_path, plan, arch, batches, jobs, progress, total) -> dict[int, str]:
+    """Batches spread over ``jobs`` fresh processes (spawned: numba and the module are
+    imported anew in each; a module is never imported twice into one process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    shares = [batches[k::jobs] for k in range(jobs)]
+    errors: dict[int, str] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        pending = [
+            pool.submit(_check_batches, str(module_path), plan, arch, share) for share in shares
+        ]
+        for done in as_completed(pending):
+            errors.update(done.result())
+            if progress is not None:
+                progress(len(errors), total)
+    return errors

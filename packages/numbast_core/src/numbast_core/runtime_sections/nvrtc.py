@@ -6,10 +6,10 @@ import re as _re
 _GLUE_ERROR = _re.compile(r"glue\.cu\((\d+)\): (?:catastrophic )?error|line (\d+) of \S*glue\.cu")
 
 
-def _nvrtc_ltoir(source, arch, include_dirs, headers):
+def _nvrtc_ltoir(source, arch, include_dirs, headers, extra=()):
     """LTO-IR (bytes) of ``source`` for ``arch``, or NVRTC's log (a str) when it does not
     compile. ``headers``: (include name, text) pairs given to NVRTC in memory; include dirs
-    are options, so no process-global state changes."""
+    are options, so no process-global state changes; ``extra``: more NVRTC options."""
     from cuda.bindings import nvrtc
 
     names = [n.encode() for n, _ in headers]
@@ -22,6 +22,7 @@ def _nvrtc_ltoir(source, arch, include_dirs, headers):
         raise RuntimeError(f"nvrtcCreateProgram: {status!r}")
     try:
         options = [f"-arch={arch}", "-rdc=true", "-dlto", *(f"-I{d}" for d in include_dirs)]
+        options += extra
         if nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])[0] != ok:
             log = b" " * nvrtc.nvrtcGetProgramLogSize(program)[1]
             nvrtc.nvrtcGetProgramLog(program, log)

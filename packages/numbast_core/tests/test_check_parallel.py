@@ -1,0 +1,50 @@
+"""``check_module`` over several processes gives the serial check's results (big modules)."""
+
+from __future__ import annotations
+
+import pytest
+from numbast_core import check
+
+BROKEN = "broken"  # its glue is ambiguous under NVRTC only (see data/nbt_funcs.cuh)
+
+
+@pytest.fixture(scope="module")
+def serial(funcs):
+    return check.check_module(funcs.path, funcs.plan, "sm_90", jobs=1)
+
+
+def test_two_processes_pin_the_same_failure_as_one(funcs, serial, monkeypatch):
+    monkeypatch.setattr(check, "PARALLEL_ABOVE", 0)  # this small module counts as big
+    monkeypatch.setattr(check, "BATCH", 4)  # several batches, so both processes get some
+    seen = []
+    report = check.check_module(
+        funcs.path, funcs.plan, "sm_90", jobs=2, progress=lambda done, total: seen.append(done)
+    )
+    assert report.results == serial.results
+    assert {r.python_name for r in report.failed} == {BROKEN}
+    assert len(seen) == 2 and seen[-1] == len(report.results)  # one report per process
+
+
+def test_results_are_in_shim_order(funcs, serial):
+    """Sorted by shim: a batch links one or two chunks of a chunked glue, not all of them."""
+    shims = {c.overload.cxx_signature: c.overload.shim for c in check.calls_of(funcs.plan)}
+    order = [shims[r.cxx_name] for r in serial.results]
+    assert order == sorted(order)
+
+
+def test_a_failing_batch_is_halved_until_the_failure_is_pinned(funcs_module, funcs, monkeypatch):
+    calls = check._arch_calls(funcs.plan, "sm_90", funcs_module)
+    tried = []
+    real = check._compile_and_link
+
+    def counting(module, some, cc):
+        tried.append(len(some))
+        return real(module, some, cc)
+
+    monkeypatch.setattr(check, "_compile_and_link", counting)
+    at = next(i for i, c in enumerate(calls) if check.call_label(c) == BROKEN)
+    window = calls[max(0, at - 7) :][:16]
+    assert len(window) == 16
+    errors = check._pinned(funcs_module, window, (9, 0))
+    assert [check.call_label(c) for c, e in zip(window, errors) if e] == [BROKEN]
+    assert len(tried) == 1 + 2 * 4  # 1 failure in 16: the set, then both halves per level
