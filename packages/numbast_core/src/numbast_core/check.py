@@ -227,21 +227,22 @@ def check_module(
     return CheckReport(arch, results)
 
 
+def _check_share(share):
+    """:func:`_check_batches` of one ``(module_path, plan, arch, batches)`` share."""
+    return _check_batches(*share)
+
+
 def _in_processes(module_path, plan, arch, batches, jobs, progress, total) -> dict[int, str]:
     """Batches spread over ``jobs`` fresh processes (spawned: numba and the module are
     imported anew in each; a module is never imported twice into one process)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    shares = [batches[k::jobs] for k in range(jobs)]
+    shares = [(str(module_path), plan, arch, batches[k::jobs]) for k in range(jobs)]
     errors: dict[int, str] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1) as pool:
-        pending = [
-            pool.submit(_check_batches, str(module_path), plan, arch, share) for share in shares
-        ]
-        for done in as_completed(pending):
-            errors.update(done.result())
+    # one task per process (maxtasksperchild=1): each share imports the module anew
+    with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
+        for found in pool.imap_unordered(_check_share, shares):
+            errors.update(found)
             if progress is not None:
                 progress(len(errors), total)
     return errors

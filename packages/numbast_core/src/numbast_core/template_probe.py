@@ -4,6 +4,8 @@ compile, through the same C++ helpers, ``render/template_cxx.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .glue_build import nvrtc_version
 from .plan.instances import ResolvedInstance
 from .plan.refs import TypeRef
@@ -44,7 +46,7 @@ def result_ids(
     table: list[tuple[str, TypeRef]],
     arch: str,
     dirs: tuple[str, ...],
-    headers: dict[str, str | bytes],
+    headers: Mapping[str, str | bytes],
 ) -> list[int | str]:
     """Per instance: its result's id in ``table`` (0 void, -1 none) or NVRTC's error. One
     NVRTC compile per instance. Raises ``glue_build.NvrtcUnavailable``."""

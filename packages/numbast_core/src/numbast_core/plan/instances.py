@@ -91,11 +91,11 @@ def resolve(
             explicit = tuple(given[n] for n in names if n in given)
             keys: list[TypeRef | str] = []
             for p in template.params[: len(explicit)]:
-                ref = _argument(given[p.name], table) if p.kind == "type" else given[p.name]
-                if ref is None:
+                key = _argument(given[p.name], table) if p.kind == "type" else given[p.name]
+                if key is None:
                     errors.append(f"{where}.Template Arguments.{p.name}: `{given[p.name]}` has "
                                   "no Numba type in this module")  # fmt: skip
-                keys.append(ref if ref is not None else given[p.name])
+                keys.append(key if key is not None else given[p.name])
             typed = tuple((c, ref) for c, ref in arguments if ref is not None)
             resolved.append(ResolvedInstance(k, template, typed, explicit, tuple(keys)))
     return resolved, errors
@@ -126,7 +126,7 @@ def add_instances(
     """The plan with the instances bound ahead by their templates; ``answers``: per resolved
     instance, its result id (0 void, i: the i-th entry of ``table``, -1 no Numba type) or
     NVRTC's error."""
-    ahead: dict[str, list[tuple[tuple[str, ...], OverloadPlan]]] = {}
+    ahead: dict[str, list[tuple[tuple[TypeRef | str, ...], OverloadPlan]]] = {}
     errors = []
     for inst, answer in zip(resolved, answers):
         where = f"Template Instances[{inst.index}]"
