@@ -370,8 +370,8 @@ def cases(include_shipped=True):
     # -- curand: Philox init once per thread, then one normal ----------------------------------
     def r_numbast():
         cr = _curand_module()
-        state_t = cr.curandStatePhilox4_32_10_t
-        state, init, normal = _stack_pointer(state_t), cr.curand_init, cr.curand_normal
+        # as a user writes it: a local state struct, passed where C++ takes a pointer
+        state, init, normal = cr.curandStatePhilox4_32_10_t, cr.curand_init, cr.curand_normal
 
         def k(o):
             i = cuda.grid(1)
