@@ -19,8 +19,20 @@ from ..glue_build import ModuleGlue
 from ..mlir_runtime import features_of, runtime_text
 from ..plan.model import BindingPlan, OperatorKey, Skipped, StructBinding
 from ..plan.refs import Vector, value_type
-from .module import _function_block, _glue_call, _header, _rows, _struct_block, runtime_features
-from .spelling import struct_type_name, type_expr, typedef_target
+from .module import (
+    _all,
+    _enum_classes,
+    _function_block,
+    _glue_call,
+    _header,
+    _rows,
+    _separate_registry,
+    _struct_block,
+    _struct_types,
+    _typedef_lines,
+    runtime_features,
+)
+from .spelling import struct_type_name, type_expr
 
 LIMITATIONS = (
     "__half and __nv_bfloat16 convert with numba-cuda-mlir's own float16/bfloat16 casts: the "
@@ -128,39 +140,14 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
     out.append(
         _glue_call(plan, info) + f"_registries = _Registries(separate={plan.separate_registry})\n"
     )
-    extra_public: list[str] = []
-    if plan.separate_registry:
-        out.append(
-            "typing_registry = _registries.typing\n"
-            "target_registry = _registries.target\n"
-            "install = _registries.install  # activates this module's bindings\n"
-        )
-        extra_public = ["typing_registry", "target_registry", "install"]
-    for e in plan.enums:
-        members = "".join(f"    {name} = {value}\n" for name, value in e.members) or "    pass\n"
-        out.append(
-            f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
-        )
-    out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
-    if any(st.native is None for st in plan.structs):  # made by other modules: looked up once
-        out.append("_shared = _shared_structs()\n")
-    out += [_struct_lines(st) for st in plan.structs]
-    if any(st.native is None for st in plan.structs):
-        shared = "".join(
-            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, "
-            for st in plan.structs
-            if st.native is None
-        )
-        out.append(f"__numbast_structs__ = {{{shared}}}\n")
+    extra_public = _separate_registry(plan, out, "")
+    out += _enum_classes(plan)
+    out += _struct_types(plan, _struct_lines)
     out += [_struct_block(st) for st in plan.structs if st.native is None]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
         out.append(_operators_call(plan))
-    out += [
-        f"{t.python_name} = {typedef_target(t.target)}  # C++ typedef {t.cxx_name}\n"
-        for t in plan.typedefs
-    ]
+    out += _typedef_lines(plan)
     out.append("# fmt: on\n_registries.refresh()  # numba-cuda-mlir sees the new registrations\n")
-    names = [*plan.public_names, *extra_public]
-    out.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")
+    out.append(_all([*plan.public_names, *extra_public]))
     return "".join(out)

@@ -260,30 +260,9 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
     out.append(runtime_text(runtime_features(plan, info)))
     out.append("\n\n")
     out.append(_glue_call(plan, info) + "_registries = _Registries()\n")
-    extra_public: list[str] = []
-    if plan.separate_registry:
-        out.append(
-            "typing_registry = _registries.typing\n"
-            "target_registry = _registries.target\n"
-            "install = _registries.install  # activates this module's bindings in numba-cuda\n"
-        )
-        extra_public = ["typing_registry", "target_registry", "install"]
-    for e in plan.enums:
-        members = "".join(f"    {name} = {value}\n" for name, value in e.members) or "    pass\n"
-        out.append(
-            f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
-        )
-    out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
-    if any(st.native is None for st in plan.structs):  # made by other modules: looked up once
-        out.append("_shared = _shared_structs()\n")
-    out += [_struct_type_line(st) for st in plan.structs]
-    if plan.structs:  # one Numba type per C++ struct, shared with modules of the same runtime ABI
-        shared = "".join(
-            f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, "
-            for st in plan.structs
-            if st.native is None
-        )
-        out.append(f"__numbast_structs__ = {{{shared}}}\n")
+    extra_public = _separate_registry(plan, out, " in numba-cuda")
+    out += _enum_classes(plan)
+    out += _struct_types(plan, _struct_type_line)
     out += [_struct_block(st) for st in plan.structs]
     out += [_function_block(fn) for fn in plan.functions]
     if plan.operators:
@@ -306,14 +285,58 @@ def python(plan: BindingPlan, info: ModuleGlue | None = None) -> str:
         )
         out.append(f"_operators(_registries, _glue, {{{owned}}}, [\n{rows}])\n")
     out.append(_templates_block(plan))
-    out += [
-        f"{t.python_name} = {typedef_target(t.target)}  # C++ typedef {t.cxx_name}\n"
-        for t in plan.typedefs
-    ]
+    out += _typedef_lines(plan)
     out.append("# fmt: on\n")
     out.append("if _gc_resume:  # (see the runtime's start)\n    _gc.enable()\n")
     if plan.function_templates or plan.class_templates:
         extra_public.append("raw_storage")  # (the templates section's)
-    names = [*plan.public_names, *extra_public]
-    out.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")
+    out.append(_all([*plan.public_names, *extra_public]))
     return "".join(out)
+
+
+def _separate_registry(plan: BindingPlan, out: list[str], where: str) -> list[str]:
+    """Append the public names of a separate registry (``install`` activates the bindings
+    ``where``); return them for ``__all__``."""
+    if not plan.separate_registry:
+        return []
+    out.append(
+        "typing_registry = _registries.typing\n"
+        "target_registry = _registries.target\n"
+        f"install = _registries.install  # activates this module's bindings{where}\n"
+    )
+    return ["typing_registry", "target_registry", "install"]
+
+
+def _enum_classes(plan: BindingPlan) -> list[str]:
+    """The enums as ``IntEnum`` classes, then the start of the one-line-per-row data."""
+    out = []
+    for e in plan.enums:
+        members = "".join(f"    {name} = {value}\n" for name, value in e.members) or "    pass\n"
+        out.append(
+            f"\n\nclass {e.python_name}(_pyenum.IntEnum):\n    # C++ {e.cxx_name}\n{members}"
+        )
+    out.append("\n\n# fmt: off\n")  # one data row per overload: keep them one line each
+    return out
+
+
+def _struct_types(plan: BindingPlan, line: Callable[[StructBinding], str]) -> list[str]:
+    """One Numba type per C++ struct (``line`` spells one), and the table that shares them with
+    modules of the same runtime ABI."""
+    own = [st for st in plan.structs if st.native is None]
+    out = ["_shared = _shared_structs()\n"] if own else []  # made by other modules: looked up once
+    out += [line(st) for st in plan.structs]
+    if own:
+        shared = "".join(f"(_ABI, {st.cxx_name!r}): {struct_type_name(st.ref)}, " for st in own)
+        out.append(f"__numbast_structs__ = {{{shared}}}\n")
+    return out
+
+
+def _typedef_lines(plan: BindingPlan) -> list[str]:
+    return [
+        f"{t.python_name} = {typedef_target(t.target)}  # C++ typedef {t.cxx_name}\n"
+        for t in plan.typedefs
+    ]
+
+
+def _all(names: list[str]) -> str:
+    return "\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n"
