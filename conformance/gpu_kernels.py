@@ -42,10 +42,10 @@ TIMEOUT = 180  # seconds per child process (compiles included)
 
 
 def _config_path(config: str) -> Path:
-    for folder in (HERE / "configs", HERE / "corpus"):
+    for folder in (HERE / "configs", HERE / "corpus", HERE / "kernels"):
         if (folder / f"{config}.yml").exists():
             return folder / f"{config}.yml"
-    raise FileNotFoundError(f"no config {config}.yml in conformance/configs or corpus")
+    raise FileNotFoundError(f"no config {config}.yml in conformance/configs, corpus or kernels")
 
 
 def includes(prelude: str) -> list[str]:

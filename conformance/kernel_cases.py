@@ -165,6 +165,80 @@ def kernel(inp, tile_sums, block_sums, coalesced, votes):
 )
 
 # ---------------------------------------------------------------------------------------------
+# cooperative_groups reduce: cg::reduce over a thread_block_tile<32> with the cg functors
+
+
+def _cg_reduce_expected(given):
+    x = given["inp"].reshape(-1, 32)
+    t = np.arange(N) % THREADS
+    return {
+        "sums": x.astype(np.int64).sum(axis=1).astype(np.int32),
+        "mins": x.min(axis=1),
+        "maxs": x.max(axis=1),
+        "xors": np.bitwise_xor.reduce(x, axis=1),
+        "ranks": ((t // 32) * 100 + t % 32).astype(np.int32),
+    }
+
+
+CG_REDUCE = Case(
+    name="cg_tile_reduce",
+    what="cooperative_groups reduce: tiled_partition<32>(block) (a thread_block_tile class "
+    "template instance), cg::reduce with cg::plus / less / greater / bit_xor<int>, "
+    "meta_group_rank, thread_rank, block sync",
+    modules=(("cgr", "cg_reduce"),),
+    buffers=(
+        Buffer("inp", "int32", N, "small"),
+        Buffer("sums", "int32", N // 32, output=True),
+        Buffer("mins", "int32", N // 32, output=True),
+        Buffer("maxs", "int32", N // 32, output=True),
+        Buffer("xors", "int32", N // 32, output=True),
+        Buffer("ranks", "int32", N, output=True),
+    ),
+    numba="""\
+def kernel(inp, sums, mins, maxs, xors, ranks):
+    block = cgr.this_thread_block()
+    tile = cgr.tiled_partition(block, Size=32)
+    i = cuda.grid(1)
+    v = inp[i]
+    s = cgr.reduce(tile, v, cgr.plus(Ty=types.int32))
+    lo = cgr.reduce(tile, v, cgr.less(Ty=types.int32))
+    hi = cgr.reduce(tile, v, cgr.greater(Ty=types.int32))
+    x = cgr.reduce(tile, v, cgr.bit_xor(Ty=types.int32))
+    block.sync()
+    if tile.thread_rank() == 0:
+        w = i // 32
+        sums[w] = s
+        mins[w] = lo
+        maxs[w] = hi
+        xors[w] = x
+    ranks[i] = tile.meta_group_rank() * 100 + tile.thread_rank()
+""",
+    cxx="""\
+    namespace cg = cooperative_groups;
+    cg::thread_block block = cg::this_thread_block();
+    cg::thread_block_tile<32> tile = cg::tiled_partition<32>(block);
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    int v = inp[i];
+    int s = cg::reduce(tile, v, cg::plus<int>());
+    int lo = cg::reduce(tile, v, cg::less<int>());
+    int hi = cg::reduce(tile, v, cg::greater<int>());
+    int x = cg::reduce(tile, v, cg::bit_xor<int>());
+    block.sync();
+    if (tile.thread_rank() == 0) {
+        int w = i / 32;
+        sums[w] = s;
+        mins[w] = lo;
+        maxs[w] = hi;
+        xors[w] = x;
+    }
+    ranks[i] = tile.meta_group_rank() * 100 + tile.thread_rank();
+""",
+    grid=BLOCKS,
+    block=THREADS,
+    expected=_cg_reduce_expected,
+)
+
+# ---------------------------------------------------------------------------------------------
 # cuda_pipeline_primitives: a double-buffered memcpy_async pipeline (global -> shared)
 
 TILES = 8  # tiles of 128 ints per block
@@ -503,7 +577,7 @@ def kernel(ax, ay, b, rx, ry):
     block=THREADS,
 )
 
-CASES = (CG, PIPELINE, BARRIER, ATOMICS, OWN_WIDTHS, OWN_STRUCTS, OWN_VECTORS)
+CASES = (CG, CG_REDUCE, PIPELINE, BARRIER, ATOMICS, OWN_WIDTHS, OWN_STRUCTS, OWN_VECTORS)
 
 
 def configs() -> dict[str, None]:

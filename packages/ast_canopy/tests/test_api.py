@@ -281,3 +281,29 @@ def test_enumerators_of_an_unsigned_enum_spelled_through_a_typedef_keep_their_va
     decls = ast_canopy.parse(header, [header], "sm_90")
     values = {e.name: [m.value for m in e.enumerators] for e in decls.enums}
     assert values == {"A": [40000], "B": [2**64 - 1], "C": [-128]}
+
+
+def test_public_bases_partial_specialisations_and_forward_class_templates(tmp_path):
+    path = tmp_path / "bases.cuh"
+    path.write_text(
+        "namespace ns {\n"
+        "template <unsigned S, class P> class tile;\n"  # a forward declaration: not extracted
+        "template <unsigned S> struct base { __device__ int m() const; };\n"
+        "struct hidden { __device__ void h(); };\n"
+        "namespace d {\n"
+        "template <unsigned S, class P, bool B> class impl;\n"
+        "template <unsigned S, class P> class impl<S, P, false> : public base<S> {};\n"
+        "}\n"
+        "template <unsigned S, class P> class tile : public d::impl<S, P, (S > 32)>,\n"
+        "                                            private hidden {};\n"
+        "struct plain : hidden {};\n"  # a struct's bases are public by default
+        "}\n"
+    )
+    decls = ast_canopy.parse_declarations_from_source(path, [path], "sm_90")
+    templates = {t.record.qualified_name: t.record for t in decls.class_templates}
+    assert [t.record.name for t in decls.class_templates].count("tile") == 1
+    assert templates["ns::tile"].bases == ("ns::d::impl",)  # the private base is left out
+    [partial] = decls.class_template_specializations
+    assert (partial.template_name, partial.template_args) == ("ns::d::impl", ("S", "P", "false"))
+    assert partial.record.bases == ("ns::base",)
+    assert {s.name: s.bases for s in decls.structs}["plain"] == ("ns::hidden",)

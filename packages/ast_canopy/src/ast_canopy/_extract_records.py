@@ -57,6 +57,7 @@ class _RecordExtractor(_FunctionExtractor):
         methods: list[Method] = []
         member_templates: list[Method] = []
         nested: list[Struct] = []
+        bases: list[str] = []
         for m in c.get_children():
             k = m.kind
             if k == CursorKind.FIELD_DECL:
@@ -76,6 +77,10 @@ class _RecordExtractor(_FunctionExtractor):
                     methods.append(self._method(m, ns, inner))
             elif ctors_only:
                 continue
+            elif k == CursorKind.CXX_BASE_SPECIFIER:
+                base = m.referenced
+                if base is not None and m.access_specifier.name == "PUBLIC":
+                    bases.append(_qualified_from_parents(base))
             elif k == CursorKind.FUNCTION_TEMPLATE:
                 member_templates.append(self._method(m, ns, inner, template=True))
             elif k in _RECORD_KINDS and m.is_definition():
@@ -115,6 +120,7 @@ class _RecordExtractor(_FunctionExtractor):
             methods=tuple(methods),
             nested=tuple(nested),
             member_templates=tuple(member_templates),
+            bases=tuple(bases),
             location=loc,
             is_class=c.kind == CursorKind.CLASS_DECL or tag == "class",
         )

@@ -81,7 +81,11 @@ class _Extractor(_RecordExtractor):
                     function=self._function(c, ns, ns, loc, template=True),
                 )
                 self._add_once(self.function_templates, c, tmpl)
-            elif kind == CursorKind.CLASS_TEMPLATE:
+            elif kind == CursorKind.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION:
+                tmpl = c.specialized_template
+                if c.is_definition() and tmpl is not None:
+                    self.specializations.append(self._specialization(c, tmpl, ns, loc))
+            elif kind == CursorKind.CLASS_TEMPLATE and c.is_definition():  # (not a forward one)
                 self.class_templates.append(
                     ClassTemplate(
                         template_params=self._template_params(c),

@@ -140,6 +140,8 @@ class Struct:
     is_class: bool = False  # declared with "class" (default access private)
     # member function templates (types as written, dependent); constructor templates included
     member_templates: tuple[Method, ...] = ()
+    # qualified names of the public base classes (of a base template: the template's name)
+    bases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from ast_canopy.model import (
     Declarations,
     ExecSpace,
     FunctionTemplate,
+    Method,
     MethodKind,
+    Struct,
     TemplateParam,
     TemplateParamKind,
 )
@@ -104,17 +106,22 @@ def plan_function_templates(
                                    str(t.function.location)))  # fmt: skip
             continue
         groups.setdefault(t.function.qualified_name, []).append(t)
+    # where two templates want one Python name, the less nested keeps it (`cg::reduce`, not
+    # `cg::details::reduce`); the other is named after its namespaces
+    names: dict[str, str] = {}
+    for cxx, group in sorted(groups.items(), key=lambda g: len(g[1][0].function.namespace)):
+        fn = group[0].function
+        if cxx in plain:
+            names[cxx] = plain[cxx].python_name
+            continue
+        py = python_identifier(strip_prefix(fn.name, config.prefix_removal.functions))
+        if py in taken:
+            py = python_identifier("_".join((*fn.namespace, py)))
+        taken.add(py)
+        names[cxx] = py
     bound = []
     for cxx, group in groups.items():
-        fn = group[0].function
-        also = cxx in plain
-        if also:
-            py = plain[cxx].python_name
-        else:
-            py = python_identifier(strip_prefix(fn.name, config.prefix_removal.functions))
-            if py in taken:
-                py = python_identifier("_".join((*fn.namespace, py)))
-            taken.add(py)
+        also, py = cxx in plain, names[cxx]
         callee = portable_name(cxx, decls.inline_namespaces)
         params = tuple(_param_plan(p) for p in group[0].template_params)
         signatures = tuple(dict.fromkeys(_function_signature(t) for t in group))
@@ -135,10 +142,34 @@ def _class_skip_reason(config: Config, t: ClassTemplate) -> str | None:
     return _unsupported_form(t.template_params)
 
 
+def _inherited(st: Struct, records: dict[str, list[Struct]]) -> list[Method]:
+    """The methods ``st`` inherits from its public bases among ``records`` (qualified name ->
+    the record and, of a template, its partial and explicit specialisations: which one a given
+    instance derives from is C++'s to decide, so all of their names are offered; C++ types each
+    call), nearest base first."""
+    found, seen, todo = [], {st.qualified_name}, list(st.bases)
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for base in records.get(name, ()):
+            found += [*base.methods, *base.member_templates]
+            todo += base.bases
+    return found
+
+
 def plan_class_templates(
     config: Config, decls: Declarations, taken: set[str], skipped: list[Skipped]
 ) -> list[ClassTemplateBinding]:
     bound: dict[str, ClassTemplateBinding] = {}
+    records: dict[str, list[Struct]] = {}
+    for name, record in (
+        *((r.qualified_name, r) for r in decls.structs),
+        *((t.record.qualified_name, t.record) for t in decls.class_templates),
+        *((s.template_name, s.record) for s in decls.class_template_specializations),
+    ):
+        records.setdefault(name, []).append(record)
     for t in decls.class_templates:
         st = t.record
         reason = _class_skip_reason(config, t)
@@ -154,20 +185,20 @@ def plan_class_templates(
         taken.add(py)
         public = [
             m
-            for m in (*st.methods, *st.member_templates)
+            for m in (*st.methods, *st.member_templates, *_inherited(st, records))
             if m.access is Access.PUBLIC and not m.is_deleted
         ]
-        # by their C++ names, which kernels use as attributes (a keyword could not be)
+        # by their C++ names, which kernels use as attributes (a keyword could not be); C++
+        # calls a static member through an object too (`tile.thread_rank()`), leaving it as is
         regular = [
             m
             for m in public
             if m.kind is MethodKind.REGULAR
-            and not m.is_static
             and m.function.operator is None
             and attribute_name(m.function.name) == m.function.name
         ]
         methods = tuple(dict.fromkeys(m.function.name for m in regular))
-        const = {m.function.name for m in regular if m.is_const}
+        const = {m.function.name for m in regular if m.is_const or m.is_static}
         mutating = tuple(name for name in methods if name not in const)
         # fields are read where the layout follows from them (all public, named, whole)
         plain = all(

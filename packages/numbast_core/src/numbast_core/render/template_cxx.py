@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-POINTER, CLASS = 1000000, 100000
+# ids: a table entry (< CLASS), class template k (k * CLASS), + POINTER per pointer level; the
+# runtime's templates section decodes them with the same two numbers
+POINTER, CLASS = 10**12, 10**5
 
 TEMPLATE_HELPERS = r"""template <class T> struct __numbast_value { using type = T; };
 template <class T> struct __numbast_value<T&> : __numbast_value<T> {};
@@ -28,7 +30,7 @@ template <class T> struct __numbast_id<const T> : __numbast_id<T> {};
 template <class T> struct __numbast_id<volatile T> : __numbast_id<T> {};
 template <class T> struct __numbast_id<T*> {
   static constexpr long long value =
-      __numbast_id<T>::value < 0 ? -1 : __numbast_id<T>::value + 1000000;
+      __numbast_id<T>::value < 0 ? -1 : __numbast_id<T>::value + 1000000000000LL;
 };
 template <> struct __numbast_id<void> { static constexpr long long value = 0; };
 template <class T> struct __numbast_targs { using type = __numbast_list<>; };

@@ -13,7 +13,7 @@ from numba.cuda.extending import intrinsic as _intrinsic
 # (numba-cuda internal, like the core's ConcreteTemplate: typing templates have no public form)
 from numba.cuda.typing.templates import AbstractTemplate as _AbstractTemplate
 
-_POINTER, _CLASS = 1000000, 100000  # id + _POINTER: a pointer to it; k * _CLASS: class template k
+_POINTER, _CLASS = 10**12, 10**5  # id + _POINTER: a pointer to it; k * _CLASS: class template k
 _SCALAR_CXX = (
     ("bool", "boolean"), ("signed char", "int8"), ("unsigned char", "uint8"),
     ("short", "int16"), ("unsigned short", "uint16"), ("int", "int32"), ("unsigned int", "uint32"),
