@@ -70,9 +70,10 @@ def _mlir_element_pointer(value_type):
         key = ptr
 
         def generic(self, args, kws):
-            if len(args) == 2 and not kws and isinstance(args[0], types.Array):
-                if isinstance(args[1], types.Integer):
-                    return signature(types.CPointer(value_type), *args)
+            if len(args) != 2 or kws or not isinstance(args[0], types.Array):
+                return None
+            if isinstance(args[1], types.Integer):
+                return signature(types.CPointer(value_type), *args)
             return None
 
     extending.typing_registry.register_global(ptr, types.Function(Typing))

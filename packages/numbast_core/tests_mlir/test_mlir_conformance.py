@@ -58,8 +58,9 @@ def _link(kernel, signature):
 def test_the_element_pointer_reaches_a_pointer_parameter(curand, conformance):
     """``ptr(states, i)`` is the address of the i-th 48-byte state: a ``getelementptr`` over
     the state's struct from the array's data, passed to the ``State*`` overload's shim."""
-    from conformance.gpu_backend import toolkit
     from numba_cuda_mlir import types
+
+    from conformance.gpu_backend import toolkit
 
     module, _ = curand
     env = dict(vars(module))
@@ -120,5 +121,5 @@ def test_states_in_array_elements_are_left_out_as_numba_cuda_mlir_cannot_lower_t
     assert c.tier_storages(MLIR) == ("pointer", "local")
     assert "cuda.local.array" in c.LEFT_OUT[(MLIR, "array")]
     kernel = c.numba_kernel(module, "curandStateXORWOW", "curand", "array", MLIR)
-    with pytest.raises(Exception, match="compiler bug|NotImplemented lowering"):
+    with pytest.raises(Exception, match=r"compiler bug|NotImplemented lowering"):
         _link(kernel, c.numba_signature("curand", MLIR))
