@@ -3,9 +3,16 @@
 For each generator state (XORWOW, Philox4_32_10, MRG32k3a) and distribution, a Numba kernel
 calls the bound ``curand_init`` and then the distribution DRAWS times per thread; a native CUDA
 C++ kernel does the same; the sequences must be identical bit for bit. The Numba kernel holds
-its state three ways (``STORAGES``): in a global byte buffer addressed through a small
-intrinsic (``State*``, as C++ passes it), in a local struct (``s = State()``; the bindings
-write the state back, no intrinsic) and in an element of a local array of states.
+its state three ways (``STORAGES``): in a global byte buffer addressed through the backend's
+element-pointer helper (``State*``, as C++ passes it; ``gpu_backend.toolkit``), in a local
+struct (``s = State()``; the bindings write the state back, no helper) and in an element of a
+local array of states.
+
+numba-cuda-mlir 0.6.0 runs the pointer and the local struct (its runtime's writes section
+stores the updated state back into the variable). The array element is left out for it
+(``LEFT_OUT``): it types ``cuda.local.array(3, State)`` (the dtype a type reference) but has no
+lowering for that form, only for NumPy dtypes and dtype strings ("NotImplemented lowering call
+to <function array>"), so no kernel can make an array of bound structs there.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import traceback
 import numpy as np
 
 from conformance import gpu_harness as h
+from conformance.gpu_backend import NUMBA_CUDA, NUMBA_CUDA_MLIR, toolkit
 
 GENERATORS = ("curandStateXORWOW", "curandStatePhilox4_32_10", "curandStateMRG32k3a")
 # distribution -> (result storage dtype, C++ result type, extra args (Python, C++))
@@ -82,36 +90,54 @@ def inputs(n: int = N, seed: int = 1234):
     return seeds, subsequences, offsets
 
 
-def numba_kernel(module, generator: str, distribution: str, storage: str = "pointer"):
-    from numba import cuda
+# (backend, storage) -> why that backend cannot build it (see the module's docstring)
+LEFT_OUT = {
+    (NUMBA_CUDA_MLIR, "array"): "numba-cuda-mlir 0.6.0 has no lowering of cuda.local.array "
+    "with a struct type as its dtype",
+}
 
+
+def tier_storages(backend: str = NUMBA_CUDA) -> tuple[str, ...]:
+    """The storages the GPU tier runs: the pointer for numba-cuda (its kernel suite,
+    ``gpu_kernels.py``, runs the local and array ones); every storage it can build for
+    numba-cuda-mlir, which has no kernel suite."""
+    if backend == NUMBA_CUDA:
+        return ("pointer",)
+    return tuple(s for s in STORAGES if (backend, s) not in LEFT_OUT)
+
+
+def numba_kernel(
+    module, generator: str, distribution: str, storage: str = "pointer", backend=NUMBA_CUDA
+):
+    kit = toolkit(backend)
     env = dict(vars(module))
     state_type = getattr(module, f"_type_{generator}")
-    env.update(_cuda=cuda, _ptr=h.element_pointer(state_type), np=np)
-    env.update(_State=getattr(module, generator), _state_type=state_type)
+    env.update(_cuda=kit.cuda, np=np, _State=getattr(module, generator), _state_type=state_type)
+    if storage == "pointer":
+        env["_ptr"] = kit.element_pointer(state_type)
     source = numba_source(distribution, storage)
     exec(compile(source, f"<curand {distribution} {storage}>", "exec"), env)
     return env["kernel"]
 
 
-def numba_signature(distribution: str):
-    from numba.cuda import types
-
+def numba_signature(distribution: str, backend=NUMBA_CUDA):
+    types = toolkit(backend).types
     out = getattr(types, np.dtype(DISTRIBUTIONS[distribution][0]).name)
     u64 = types.Array(types.uint64, 1, "C")
     return (types.int32, types.Array(types.uint8, 1, "C"), u64, u64, u64, types.Array(out, 1, "C"))
 
 
 def run_curand(folder, storages=("pointer",)) -> dict:
-    """Every generator x distribution, for each of ``storages`` (the GPU tier's test: the
-    pointer; the kernel suite, ``gpu_kernels.py``: local and array)."""
+    """Every generator x distribution, for each of ``storages`` (the GPU tier's test:
+    ``tier_storages``; the kernel suite, ``gpu_kernels.py``: local and array), with the
+    manifest's backend."""
     import cupy
-    from numba import cuda
-    from numba.cuda import types
 
     from conformance.gpu_tier import NativeKernels, import_module, load_manifest
 
     manifest = load_manifest(folder)
+    backend = manifest.get("backend", NUMBA_CUDA)
+    kit = toolkit(backend)
     info = manifest["headers"]["curand_kernel"]
     module = import_module(folder, info["module"])
     combos = [(g, d) for g in GENERATORS for d in DISTRIBUTIONS]
@@ -129,12 +155,12 @@ def run_curand(folder, storages=("pointer",)) -> dict:
             nbytes = n * 1024  # every state is well under 1 KiB (the intrinsic uses its size)
             states = cupy.zeros(nbytes, dtype=np.uint8)
             got = cupy.zeros(n * DRAWS, dtype=dtype)
-            kernel = cuda.jit(types.void(*numba_signature(distribution)))(
-                numba_kernel(module, generator, distribution, storage)
+            kernel = kit.cuda.jit(kit.types.void(*numba_signature(distribution, backend)))(
+                numba_kernel(module, generator, distribution, storage, backend)
             )
             blocks = (n + 127) // 128
             kernel[blocks, 128](np.int32(n), states, *device_in, got)
-            cuda.synchronize()
+            kit.cuda.synchronize()
             if k not in wanted:  # one native run per generator and distribution
                 want = cupy.zeros(n * DRAWS, dtype=dtype)
                 native.get(f"native_{k}")((blocks,), (128,), (np.int32(n), *device_in, want))
@@ -173,7 +199,9 @@ def run_curand(folder, storages=("pointer",)) -> dict:
             )
     return {
         "header": "curand_kernel",
+        "backend": backend,
         "storages": list(storages),
+        "left_out": {s: why for (b, s), why in LEFT_OUT.items() if b == backend},
         "functions_checked": len(runs),
         "bit_exact": len(runs) - len(failures),
         "sequences_compared": checked,

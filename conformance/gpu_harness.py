@@ -94,30 +94,6 @@ def _memory(pointee: dict, n: int, rng, index: int) -> np.ndarray:
     return np.frombuffer(record.tobytes(), dtype=np.uint8).copy()
 
 
-def element_pointer(value_type):
-    """``ptr(buffer, i)``: a ``T*`` to the i-th ``T`` of a byte buffer (an intrinsic)."""
-    from llvmlite import ir
-    from numba.cuda import types
-    from numba.cuda.extending import intrinsic
-
-    @intrinsic
-    def ptr(typingctx, buffer, index):
-        sig = types.CPointer(value_type)(buffer, index)
-
-        def codegen(context, builder, signature, args):
-            array = context.make_array(signature.args[0])(context, builder, args[0])
-            nbytes = context.get_abi_sizeof(context.get_data_type(value_type))
-            i = context.cast(builder, args[1], signature.args[1], types.intp)
-            offset = builder.mul(i, ir.Constant(i.type, nbytes))
-            base = builder.bitcast(array.data, ir.IntType(8).as_pointer())
-            address = builder.gep(base, [offset])
-            return builder.bitcast(address, context.get_value_type(signature.return_type))
-
-        return sig, codegen
-
-    return ptr
-
-
 # ---------------------------------------------------------------------------------------------
 # the Numba kernel
 
@@ -201,7 +177,7 @@ def numba_kernel(module, entry: dict, enum_values: tuple[int, ...] = (), backend
         env["_f"] = eval(entry["callee"], env)
     for name, (what, type_name, value) in names.items():  # ("enum" | "pointer", type, value)
         if what == "pointer":
-            env[name] = element_pointer(eval(type_name, env))
+            env[name] = kit.element_pointer(eval(type_name, env))
         else:
             env[name] = getattr(module, type_name)(value)
     exec(compile(source, f"<conformance {entry['label']}>", "exec"), env)

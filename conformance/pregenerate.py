@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from conformance.cpu import CONFIGS, headers
-from conformance.gpu_backend import BACKENDS, NO_POINTERS, NUMBA_CUDA, NUMBA_CUDA_MLIR
+from conformance.gpu_backend import BACKENDS, NUMBA_CUDA
 
 NUMERIC = {
     "types.boolean", "types.int8", "types.int16", "types.int32", "types.int64", "types.uint8",
@@ -117,7 +117,7 @@ def _enum_name(ref) -> str | None:
     return ref.python_name if isinstance(ref, EnumRef) else None
 
 
-def manifest_entries(header: str, plan, backend: str = NUMBA_CUDA) -> tuple[list[dict], list[dict]]:
+def manifest_entries(header: str, plan) -> tuple[list[dict], list[dict]]:
     """(compared, not compared) entries of every bound function and operator of ``plan``."""
     from numbast_core.plan import CallForm
     from numbast_core.render import glue
@@ -145,8 +145,6 @@ def manifest_entries(header: str, plan, backend: str = NUMBA_CUDA) -> tuple[list
             if any(p.mode != "in" for p in o.params):
                 raise NotNumeric("pointer or out parameter")
             stores = any(type_expr(p.type).startswith("types.CPointer(") for p in o.params)
-            if stores and backend == NUMBA_CUDA_MLIR:
-                raise NotNumeric(NO_POINTERS)
             if o.result is None and not stores:
                 raise NotNumeric("void result")
             match = GLUE.fullmatch(glue(o))
@@ -190,7 +188,7 @@ def pregenerate(
         config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
         config = dataclasses.replace(config, backend=backend)
         result = numbast_core.generate(config, out_dir)
-        compared, skipped = manifest_entries(header, result.plan, backend)
+        compared, skipped = manifest_entries(header, result.plan)
         manifest["headers"][header] = {
             "module": result.path.name,
             "prelude": prelude(result.plan),

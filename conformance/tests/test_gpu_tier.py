@@ -81,14 +81,12 @@ def test_bit_exact_with_native_cxx(pregenerated, header):
 
 
 def test_curand_sequences_match_native(pregenerated):
-    from conformance.gpu_curand import run_curand
+    from conformance.gpu_curand import run_curand, tier_storages
     from conformance.gpu_tier import load_manifest
 
     manifest = load_manifest(pregenerated)
     if "curand_kernel" not in manifest["headers"]:
         pytest.skip("curand_kernel was not pregenerated")
-    if manifest.get("backend", NUMBA_CUDA) != NUMBA_CUDA:
-        pytest.skip("the curand sequence test builds numba-cuda kernels (gpu_curand.py)")
-    result = run_curand(pregenerated)
+    result = run_curand(pregenerated, tier_storages(manifest.get("backend", NUMBA_CUDA)))
     _save("curand_kernel", result, pregenerated)
     assert not result["failures"], result["failures"][:10]

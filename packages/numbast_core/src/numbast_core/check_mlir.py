@@ -2,7 +2,9 @@
 
 The same kernels as ``check.py`` (one call per bound callable, in batches, a failing batch
 retried one callable at a time), compiled by numba-cuda-mlir and linked with the glue's LTO-IR
-into a cubin: ``cuda.compile_cubin(cuda.jit(kernel, lto=True), argtypes, cc=cc)``.
+into a cubin: ``cuda.compile_cubin(cuda.jit(kernel, lto=True, cc=cc), argtypes)`` (the target
+is given to ``cuda.jit``: ``compile_cubin``'s own ``cc=`` does not reach a dispatcher made
+without one, which then compiles for the current device).
 
 numba-cuda-mlir 0.6.0 asks the CUDA driver for the device's compute capability even when
 ``cc=`` is given, so without a GPU every compile fails at driver initialisation. Only here, in
@@ -56,7 +58,7 @@ def compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tup
 
     try:
         kernel, argtypes = _kernel_for(module, calls, types, unpack=True)
-        cubin = cuda.compile_cubin(cuda.jit(kernel, lto=True), argtypes, cc=cc[:2])
+        cubin = cuda.compile_cubin(cuda.jit(kernel, lto=True, cc=cc[:2]), argtypes)
         if not cubin:
             return "no cubin was produced"
     except Exception as error:  # any failure of this callable is the finding

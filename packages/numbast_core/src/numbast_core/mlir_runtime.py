@@ -11,10 +11,11 @@ import ast
 from importlib import resources
 
 # in module order, after the core: the glue compiled at run time (disk cache, bisection), enums,
-# structs, writes (field and item writes, and calls that change structs), operators
-SECTIONS = ("bisect", "compile", "enums", "structs", "writes", "operators")
+# overloads of some archs only, structs, writes (field and item writes, and calls that change
+# structs), operators
+SECTIONS = ("bisect", "compile", "enums", "archs", "structs", "writes", "operators")
 # taken from the numba-cuda backend's runtime_sections/
-_SHARED = ("nvrtc", "glue", "bisect", "compile", "enums")
+_SHARED = ("nvrtc", "glue", "bisect", "compile", "enums", "archs")
 _END = "# ---- end of numbast runtime " + "-" * 66
 
 

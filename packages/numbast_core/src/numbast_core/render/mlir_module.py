@@ -7,8 +7,8 @@ numba-cuda backend (``module.py``); what differs is the runtime (``mlir_runtime`
 What numba-cuda-mlir 0.6.0 gets differently, by feature (also in ``LIMITATIONS``):
 numba-cuda-mlir's own ``float16``/``bfloat16`` conversions apply to ``__half`` and
 ``__nv_bfloat16`` (the C++ converting constructors and conversion operators are not rebound
-over them); overloads declared on some GPU archs only type on every arch, and a kernel compiled
-for another arch fails at lowering with a message naming the archs; there is no simulator.
+over them); there is no simulator. Overloads declared on some GPU archs only type for kernels
+compiled for those, as on numba-cuda (the runtime's arch section hands typing the target).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ from .spelling import struct_type_name, type_expr
 LIMITATIONS = (
     "__half and __nv_bfloat16 convert with numba-cuda-mlir's own float16/bfloat16 casts: the "
     "C++ converting constructors and conversion operators are not rebound over them",
-    "overloads declared on some GPU archs only are typed on every arch; a kernel compiled for "
-    "another arch fails when it is lowered, with a message naming the archs",
     "no CUDA simulator: numba-cuda-mlir has none",
     "conversions to CUDA vector types (float32x2(value)) are not bound: numba-cuda-mlir types "
     "a vector type's constructor with a fixed template that extensions cannot add cases to",

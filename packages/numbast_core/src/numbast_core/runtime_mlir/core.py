@@ -38,8 +38,9 @@ from numba_cuda_mlir._mlir.dialects import llvm as _llvm
 _LTOIR = _cuda.LTOIR
 
 # ---- numba-cuda-mlir internals: every private API this module uses, tested with 0.6.0 (the
-# range checked above): typing templates and registries of its vendored numba-cuda (the typing
-# side of its extension API), its error and conversion types, the lowerer's function lookup;
+# range checked above): typing templates, registries and the rewrite registry of its vendored
+# numba-cuda (the typing side of its extension API), its compile flags, its error and conversion
+# types, the lowerer's function lookup;
 # its vendored numba-cuda types (numba_cuda_mlir.types without bfloat16: numba-cuda's __nv_bfloat16
 # type, which numba-cuda-mlir types and lowers, as the numba-cuda backend's modules use it).
 from numba_cuda_mlir.lowering_utilities import get_or_insert_function as _get_or_insert_function
@@ -47,6 +48,8 @@ from numba_cuda_mlir.numba_cuda import types
 from numba_cuda_mlir.numba_cuda.core import targetconfig as _targetconfig
 from numba_cuda_mlir.numba_cuda.core.errors import NumbaError as _NumbaError
 from numba_cuda_mlir.numba_cuda.core.errors import TypingError as _TypingError
+from numba_cuda_mlir.numba_cuda.core.rewrites.registry import Rewrite as _Rewrite
+from numba_cuda_mlir.numba_cuda.core.rewrites.registry import rewrite_registry as _rewrites
 from numba_cuda_mlir.numba_cuda.typeconv import Conversion as _Conversion
 from numba_cuda_mlir.numba_cuda.typing.templates import AttributeTemplate as _AttributeTemplate
 from numba_cuda_mlir.numba_cuda.typing.templates import ConcreteTemplate as _ConcreteTemplate
@@ -214,14 +217,17 @@ def _stub(name, doc):
 
 def _function(registries, glue, name, doc, rows, enums=None):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
-    ``enums``: per row, the (position, name) of its enums of other headers. Overloads declared
-    on some GPU archs only type everywhere; their lowering says which archs they are for."""
+    ``enums``: per row, the (position, name) of its enums of other headers."""
     key = _stub(name, doc)
     cases = [_case(row) for row in rows]
-    attrs = {"key": key, "cases": cases}
-    if enums:
+    shims = [row[0] for row in rows]
+    # overloads declared on some GPU archs only type for kernels compiled for those
+    # (_PerArchTemplate: the archs section, in modules with such overloads)
+    base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate  # noqa: F821
+    attrs = {"key": key, "cases": cases, "glue": glue, "shims": shims}
+    if enums:  # (takes the place of the per-arch filter: no header binds both today)
         attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
-    template = type(f"_Typing_{name}", (_ConcreteTemplate,), attrs)
+    template = type(f"_Typing_{name}", (base,), attrs)
     if rows:
         registries.target.lower(key, types.VarArg(types.Any))(_dispatching(glue, template, rows))
     key._numba_type = types.Function(template)

@@ -7,8 +7,6 @@
 # methods through their mutator (the receiver as an explicit argument) and stores a struct read
 # from an array element or a field back there.
 from numba_cuda_mlir.numba_cuda.core import ir as _nir
-from numba_cuda_mlir.numba_cuda.core.rewrites.registry import Rewrite as _Rewrite
-from numba_cuda_mlir.numba_cuda.core.rewrites.registry import rewrite_registry as _rewrites
 
 
 def _inout(ty):
