@@ -8,30 +8,21 @@ from __future__ import annotations
 
 import _codegen_helpers as helpers
 
-HEADER = """#pragma once
-__device__ int lv_state_d = 7;  // read by the host through the loaded module only
-__device__ inline int lv_one() { return 1; }
-"""
-
 
 def test_unread_device_variable_survives_linking(tmp_path):
     import numbast_core
     from numba.cuda import types
 
-    (tmp_path / "lv.cuh").write_text(HEADER)
-    (tmp_path / "lv.yml").write_text(
-        "Entry Point: lv.cuh\nFile List: [lv.cuh]\nGPU Arch: [sm_90]\n"
-        "Module Link Variables Used: [lv_state_d]\n"
-    )
-    config = numbast_core.load_config(tmp_path / "lv.yml")
-    result = numbast_core.generate(config, tmp_path / "out", format=False)
+    config = numbast_core.load_config(helpers.DATA / "link_vars.yml")
+    result = numbast_core.generate(config, tmp_path, format=False)
     module = helpers.import_module(result.path)
 
     def kernel(out):
         out[0] = module.lv_one()
 
-    cres = helpers.compile_and_link(kernel, (types.int32[:],), types.void)
-    cubin = cres.library.get_cubin(cc=(9, 0))
+    cubin = helpers.compile_and_link(kernel, (types.int32[:],), types.void).library.get_cubin(
+        cc=(9, 0)
+    )
     data = bytes(getattr(cubin, "code", cubin))
     assert b"lv_one" not in data  # inlined by LTO: the check below can tell kept from not
     assert b"lv_state_d" in data

@@ -6,6 +6,7 @@ Used``. If a release starts removing them, this fails and the key needs implemen
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -15,22 +16,14 @@ from numbast_core import generate, load_config
 from numbast_core.check import import_module_from_path
 from numbast_core.check_mlir import without_gpu
 
-HEADER = """#pragma once
-__device__ int lv_state_d = 7;  // read by the host through the loaded module only
-__device__ inline int lv_one() { return 1; }
-"""
+CONFIG = Path(__file__).resolve().parents[1] / "tests" / "data" / "link_vars.yml"
 
 
 def test_unread_device_variable_survives_linking(tmp_path):
     from numba_cuda_mlir import cuda, types
 
-    (tmp_path / "lv.cuh").write_text(HEADER)
-    (tmp_path / "lv.yml").write_text(
-        "Entry Point: lv.cuh\nFile List: [lv.cuh]\nGPU Arch: [sm_90]\n"
-        "Module Link Variables Used: [lv_state_d]\n"
-    )
-    config = dataclasses.replace(load_config(tmp_path / "lv.yml"), backend="numba-cuda-mlir")
-    module = import_module_from_path(generate(config, tmp_path / "out", format=False).path)
+    config = dataclasses.replace(load_config(CONFIG), backend="numba-cuda-mlir")
+    module = import_module_from_path(generate(config, tmp_path, format=False).path)
 
     def kernel(out):
         out[0] = module.lv_one()
