@@ -235,13 +235,13 @@ def test_wheel_layout_and_missing_curand(tmp_path):
 
 
 def test_pch_cache_is_bounded(tmp_path):
-    from ast_canopy import _clang
+    from ast_canopy import _cache
 
     for i in range(5):
         (tmp_path / f"{i}.pch").write_bytes(b"x")
         os.utime(tmp_path / f"{i}.pch", (i, i))
     (tmp_path / "prefix.cu").write_text("")
-    _clang._prune(str(tmp_path), keep=2)
+    _cache._prune(str(tmp_path), keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3.pch", "4.pch", "prefix.cu"]
 
 

@@ -130,7 +130,7 @@ def _parse(
     unsaved: Sequence[tuple[str, str]] = (),
     extra_headers: Mapping[str, str] | None = None,
 ) -> Declarations:
-    from . import _clang, _fallback, _interrupt, extract, nvrtc_view, support
+    from . import _cache, _clang, _fallback, _interrupt, extract, nvrtc_view, support
 
     arch = _clang.normalize_arch(compute_capability)
     paths = find_cuda_paths(_as_list(cudatoolkit_include_dirs) or None)
@@ -139,7 +139,7 @@ def _parse(
         if not os.path.isdir(d):
             raise FileNotFoundError(f"include directory not found: {d}")
     source_path = os.path.realpath(source_path)
-    cache = _clang.cache_dir()
+    cache = _cache.cache_dir()
     nvrtc_macros = nvrtc_view.macros(_version_tuple(cuda_version(paths.include_dirs)))
     builtins = nvrtc_view.builtin_links(os.path.join(paths.toolkit_root, "include"))
     # Ctrl-C is held while libclang runs (it would be lost in a visitor callback), then raised.
@@ -157,7 +157,7 @@ def _parse(
         args = _clang.build_args(
             arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub, extra_dirs
         )
-        pch = _clang.prefix_pch(args, cache)
+        pch = _cache.prefix_pch(args, cache)
         main = nvrtc_view.main_path(source_path)
         # NVRTC's built-in headers are its prelude, whose stand-in is clang's wrapper: read them
         # as the wrapper does (under __CUDACC_RTC__ they clash with clang's own intrinsics).

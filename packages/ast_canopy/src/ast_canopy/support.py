@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 
-from ._clang import _digest
+from ._cache import _digest
 from .cuda_paths import CudaPaths
 
 
