@@ -34,7 +34,7 @@ def chunked(monkeypatch):
     return glue_build
 
 
-def _generate(root, name="mg_api"):
+def _generate(root, name="mg_api", **kwargs):
     (root / "include").mkdir(parents=True, exist_ok=True)
     (root / "include" / "mg_api.cuh").write_text(HEADER)
     config = root / "mg.yml"
@@ -42,7 +42,7 @@ def _generate(root, name="mg_api"):
         "Entry Point: include/mg_api.cuh\nFile List: [include/mg_api.cuh]\n"
         f"GPU Arch: [sm_90]\nOutput Name: {name}.py\n"
     )
-    return numbast_core.generate(numbast_core.load_config(config), root / "out")
+    return numbast_core.generate(numbast_core.load_config(config), root / "out", **kwargs)
 
 
 def _defined_symbols(cubin: bytes) -> list[str]:
@@ -117,3 +117,12 @@ def test_the_module_is_deterministic(tmp_path, chunked):
     assert first.with_suffix(".sm_90.ltoir").read_bytes() == (
         second.with_suffix(".sm_90.ltoir").read_bytes()
     )
+
+
+def test_a_module_compiled_only_at_run_time_chunks_the_same_way(tmp_path, chunked):
+    result = _generate(tmp_path, name="mg_late", precompile=False)
+    text = result.path.read_text()
+    assert "chunk_size=1," in text and "#define __constant__ inline" in text
+    module = helpers.import_module(result.path)
+    helpers.compile_and_link(_kernel(module), _int_args(1), cc=(9, 0))
+    assert len(module._glue._compiled) == 2

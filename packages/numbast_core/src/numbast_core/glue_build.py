@@ -196,6 +196,18 @@ def _splittable(glue: GlueSource, arch: str, dirs: tuple[str, ...]) -> GlueSourc
     return dataclasses.replace(glue, chunk_size=0)
 
 
+def chunked(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]) -> GlueSource:
+    """The glue as a module that is not precompiled compiles it at run time: chunks only when
+    they link together (probed as :func:`precompile` does; one chunk without NVRTC here)."""
+    if len(glue.chunks()) < 2 or not archs:
+        return glue
+    try:
+        nvrtc_version()
+    except NvrtcUnavailable:
+        return dataclasses.replace(glue, chunk_size=0)
+    return _splittable(glue, archs[0], (*cuda_dirs, *glue.include_dirs))
+
+
 def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
     """The files under the module's own include dirs as in-memory headers: NVRTC records the
     path of each header it reads from disk in the LTO-IR, and in-memory headers are named by

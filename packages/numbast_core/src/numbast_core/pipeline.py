@@ -187,7 +187,9 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
         sources=where.sources,
     )  # fmt: skip
     if not precompile:
-        return {}, info, ()
+        probed = glue_build.chunked(source, config.gpu_arch, find_cuda_paths().nvrtc_include_dirs)
+        changed = probed.prelude if probed.prelude != source.prelude else None
+        return {}, dataclasses.replace(info, chunk_size=probed.chunk_size, prelude=changed), ()
     try:
         nvrtc = glue_build.nvrtc_version()
         built, compiled = glue_build.precompile(
