@@ -11,6 +11,14 @@ chunk costs one more NVRTC parse of the headers, and a small glue gains nothing 
 shims, 157 KB of LTO-IR: a kernel links in 35 ms with all of it, 29 ms with one shim's; its
 glue compiles in 0.18 s whole, 5x that in chunks of 64), so only a glue of more than
 ``SPLIT_ABOVE`` shims is split.
+
+Chunks link together only when the headers define nothing outside C++'s "inline" rule: a header
+made for one translation unit (NVSHMEM's ``__NVSHMEM_NUMBA_SUPPORT__`` mode) defines external
+``__inline_hint__`` and ``__noinline__`` functions and ``__constant__`` globals, which every
+chunk would define again (nvJitLink: "symbol multiply defined"). Such a glue's chunks read the
+headers with those three CUDA keywords made ``inline`` (:func:`mergeable_prelude`): each chunk
+holds copies only of what its shims use, as vague-linkage definitions that nvJitLink merges into
+one (a ``__constant__`` global stays one object, named as in C++, weak in the cubin).
 """
 
 from __future__ import annotations
@@ -155,6 +163,54 @@ def _links_together(parts: list[bytes], arch: str) -> bool:
         nvjitlink.destroy(handle)
 
 
+# CUDA keywords (their NVRTC spellings, crt/host_defines.h) that make a header's definitions
+# external, and what they mean while a chunk reads the headers: C++ inline (vague linkage)
+_MERGEABLE = (
+    ("__inline_hint__", "inline", "__attribute__((nv_inline_hint))"),
+    ("__noinline__", "inline __attribute__((noinline))", "__attribute__((noinline))"),
+    ("__constant__", "inline __location__(constant)", "__location__(constant)"),
+)
+
+
+def mergeable_prelude(prelude: str) -> str:
+    """``prelude`` with the header's ``__inline_hint__``/``__noinline__`` functions and
+    ``__constant__`` globals defined ``inline``: chunks that each define them link together
+    (the keywords mean what CUDA says again after the prelude, for the shims)."""
+    during = "".join(
+        f"#undef {word}\n#define {word} {spelling}\n" for word, spelling, _ in _MERGEABLE
+    )
+    after = "".join(
+        f"#undef {word}\n#define {word} {spelling}\n" for word, _, spelling in _MERGEABLE
+    )
+    return during + prelude.rstrip("\n") + "\n" + after
+
+
+def _splittable(glue: GlueSource, arch: str, dirs: tuple[str, ...]) -> GlueSource:
+    """``glue`` as its chunks are compiled: as it is when its prelude alone links with itself
+    (the headers define nothing two chunks would both define), else with the mergeable prelude
+    when that does, else as one chunk. (The two compiles run side by side: NVSHMEM's headers
+    take ~8 s each on the 2-core box.)"""
+    preludes = (glue.prelude, mergeable_prelude(glue.prelude))
+    with ThreadPoolExecutor(2) as pool:  # NVRTC compiles outside the GIL
+        codes = list(pool.map(lambda prelude: _ltoir(prelude, arch, dirs, glue.headers), preludes))
+    for prelude, code in zip(preludes, codes):
+        if isinstance(code, bytes) and _links_together([code, code], arch):
+            return dataclasses.replace(glue, prelude=prelude)
+    return dataclasses.replace(glue, chunk_size=0)
+
+
+def chunked(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]) -> GlueSource:
+    """The glue as a module that is not precompiled compiles it at run time: chunks only when
+    they link together (probed as :func:`precompile` does; one chunk without NVRTC here)."""
+    if len(glue.chunks()) < 2 or not archs:
+        return glue
+    try:
+        nvrtc_version()
+    except NvrtcUnavailable:
+        return dataclasses.replace(glue, chunk_size=0)
+    return _splittable(glue, archs[0], (*cuda_dirs, *glue.include_dirs))
+
+
 def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
     """The files under the module's own include dirs as in-memory headers: NVRTC records the
     path of each header it reads from disk in the LTO-IR, and in-memory headers are named by
@@ -172,7 +228,8 @@ def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, byt
 
 
 def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
-    """({arch: ArchGlue}, chunk size used). Raises ``NvrtcUnavailable``."""
+    """({arch: ArchGlue}, the glue as compiled: its chunk size and prelude). Raises
+    ``NvrtcUnavailable``."""
     nvrtc_version()
     in_memory = dataclasses.replace(glue, headers=(*glue.headers, *_in_memory(glue.include_dirs)))
     if glue.include_dirs and archs and not _same_from_memory(glue, in_memory, archs[0], cuda_dirs):
@@ -256,6 +313,8 @@ def _grow_pch_heap(needed: int) -> bool:
 
 def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
     dirs = (*cuda_dirs, *glue.include_dirs)
+    if len(glue.chunks()) > 1 and archs:
+        glue = _splittable(glue, archs[0], dirs)
     chunks = glue.chunks()
     jobs = [(arch, names) for arch in archs for names in chunks]
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
@@ -291,7 +350,7 @@ def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str,
         )
         for arch, results in per_arch.items()
     }
-    return out, glue.chunk_size
+    return out, glue
 
 
 @dataclass(frozen=True)
@@ -307,6 +366,7 @@ class ModuleGlue:
     precompiled: tuple[tuple[str, str, str, tuple[int, ...], tuple[str, ...]], ...] = ()
     nvrtc: tuple[int, int] | None = None  # the NVRTC that made the sidecars
     sources: tuple[tuple[str, str], ...] = ()  # (header relative to the module, sha256)
+    prelude: str | None = None  # the chunks' prelude when not the plan's (mergeable_prelude)
 
 
 def suffix_of(glue: GlueSource, module_name: str) -> str:

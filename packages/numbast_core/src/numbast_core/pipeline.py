@@ -187,10 +187,12 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
         sources=where.sources,
     )  # fmt: skip
     if not precompile:
-        return {}, info, ()
+        probed = glue_build.chunked(source, config.gpu_arch, find_cuda_paths().nvrtc_include_dirs)
+        changed = probed.prelude if probed.prelude != source.prelude else None
+        return {}, dataclasses.replace(info, chunk_size=probed.chunk_size, prelude=changed), ()
     try:
         nvrtc = glue_build.nvrtc_version()
-        built, chunk_size = glue_build.precompile(
+        built, compiled = glue_build.precompile(
             source, config.gpu_arch, find_cuda_paths().nvrtc_include_dirs
         )
     except glue_build.NvrtcUnavailable as error:
@@ -201,7 +203,10 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
     records = tuple(
         (arch, f"{stem}.{arch}.ltoir", g.sha256, g.sizes, g.dropped) for arch, g in built.items()
     )
-    info = dataclasses.replace(info, chunk_size=chunk_size, precompiled=records, nvrtc=nvrtc)
+    changed = compiled.prelude if compiled.prelude != source.prelude else None
+    info = dataclasses.replace(
+        info, chunk_size=compiled.chunk_size, precompiled=records, nvrtc=nvrtc, prelude=changed
+    )
     return files, info, ()
 
 

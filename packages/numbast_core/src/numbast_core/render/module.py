@@ -231,7 +231,7 @@ def _glue_call(plan: BindingPlan, info: ModuleGlue) -> str:
     sources = "".join(f"        {path!r}: {sha!r},\n" for path, sha in info.sources)
     return (
         "_glue = _Glue(\n"
-        f"    {prelude(plan)!r},\n"
+        f"    {info.prelude or prelude(plan)!r},\n"
         f"    {{\n{shims}    }},\n"
         f"    {info.archs!r},\n"
         # relative to this file's folder, or cuda:<dir> under the CUDA include dirs
