@@ -42,48 +42,35 @@ def _stored(ty):
 
 def _copied_whole(model):
     """Whether numba's conversions of ``model`` between its value and memory forms do nothing:
-    numbers, pointers, and fixed arrays and structs (CUDA vector types, bound structs) of them."""
-    if hasattr(model, "numbast_whole"):
-        return model.numbast_whole
-    kind = type(model)
+    numbers, pointers, and fixed arrays and structs (CUDA vector types, bound structs) of them.
+    (``_builtins.all``: a binding may be named ``all``.)"""
     if isinstance(model, _models.UniTupleModel):
         return _copied_whole(model._elem_model)
-    if isinstance(model, _models.PrimitiveModel):
-        base = _models.PrimitiveModel
-        plain = kind.load_from_data_pointer is _models.DataModel.load_from_data_pointer
-        return plain and kind.as_data is base.as_data and kind.from_data is base.from_data
-    if isinstance(model, _models.StructModel):
-        base = _models.StructModel
-        plain = kind.as_data is base.as_data and kind.from_data is base.from_data
-        plain &= kind.load_from_data_pointer is base.load_from_data_pointer
-        return plain and all(_copied_whole(m) for m in model._models)
-    return False
+    kind, own = type(model), ("as_data", "from_data", "load_from_data_pointer")
+    for base in (_models.PrimitiveModel, _models.StructModel):
+        if isinstance(model, base) and _builtins.all(
+            getattr(kind, f) is getattr(base, f) for f in own
+        ):
+            return _builtins.all(_copied_whole(m) for m in getattr(model, "_models", ()))
+    return getattr(model, "numbast_whole", False)
 
 
 class _WholeStructModel(_models.StructModel):
     """A struct whose value and memory forms are the same (a bool field is a byte: _stored) is
-    loaded, stored and returned whole. numba's StructModel rebuilds a value field by field and
-    element by element: 2,000 LLVM instructions per copy of curand's 4 KiB MTGP32 state, which
-    nvJitLink and ptxas then compile one by one (minutes for its 40 KiB parameter block); a
-    whole copy is one load and one store, which LLVM's optimiser turns into a copy loop or
-    removes."""
+    loaded and stored whole. numba's StructModel rebuilds a value element by element: 2,000 LLVM
+    instructions per copy of curand's 4 KiB MTGP32 state, which nvJitLink and ptxas compiled one
+    by one (minutes for its 40 KiB parameter block); LLVM turns a whole copy into a loop."""
 
     def __init__(self, dmm, fe_type, members):
         super().__init__(dmm, fe_type, members)
         same = self.get_value_type() == self.get_data_type()
-        self.numbast_whole = same and all(_copied_whole(m) for m in self._models)
+        self.numbast_whole = same and _builtins.all(_copied_whole(m) for m in self._models)
 
     def as_data(self, builder, value):
         return value if self.numbast_whole else super().as_data(builder, value)
 
     def from_data(self, builder, value):
         return value if self.numbast_whole else super().from_data(builder, value)
-
-    def as_return(self, builder, value):
-        return value if self.numbast_whole else super().as_return(builder, value)
-
-    def from_return(self, builder, value):
-        return value if self.numbast_whole else super().from_return(builder, value)
 
     def load_from_data_pointer(self, builder, ptr, align=None):
         if self.numbast_whole:
