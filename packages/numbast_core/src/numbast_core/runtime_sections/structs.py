@@ -42,15 +42,13 @@ def _stored(ty):
 
 def _copied_whole(model):
     """Whether numba's conversions of ``model`` between its value and memory forms do nothing:
-    numbers, pointers, and fixed arrays and structs (CUDA vector types, bound structs) of them.
-    (``_builtins.all``: a binding may be named ``all``.)"""
+    numbers, pointers, and fixed arrays and structs (CUDA vector types, bound structs) of them."""
     if isinstance(model, _models.UniTupleModel):
         return _copied_whole(model._elem_model)
     kind, own = type(model), ("as_data", "from_data", "load_from_data_pointer")
     for base in (_models.PrimitiveModel, _models.StructModel):
-        if isinstance(model, base) and _builtins.all(
-            getattr(kind, f) is getattr(base, f) for f in own
-        ):
+        same = _builtins.all(getattr(kind, f) is getattr(base, f) for f in own)
+        if isinstance(model, base) and same:
             return _builtins.all(_copied_whole(m) for m in getattr(model, "_models", ()))
     return getattr(model, "numbast_whole", False)
 
