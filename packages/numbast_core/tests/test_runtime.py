@@ -58,8 +58,9 @@ __device__ inline float rt_dot(rt_pair a, rt_pair b) { return a.x * b.x + a.y * 
 # Runtime lines (from its first line to its end marker) a module may carry, measured when the
 # sections were split (bench/runtime_lines.py prints them all): a regression guard. Issue 14's
 # target, 300 for a plain module, is the xfail test below.
-# the struct module: 783 lines with isinstance and static members called through a value
-BUDGET = {"functions": 420, "functions and a struct": 790}
+# the struct module: 783 lines with isinstance and static members called through a value, 820
+# with structs copied whole (_WholeStructModel: issue 16, big structs stay cheap)
+BUDGET = {"functions": 420, "functions and a struct": 825}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .plan import BindingPlan, BoundCallable, CallForm, OperatorForm
+from .plan import BindingPlan, BoundCallable, CallForm, OperatorForm, ParamPlan
+from .plan.refs import StructRef
 from .render.spelling import (
     call_label,
     callee_expression,
@@ -81,7 +82,8 @@ def cc_of(arch: str) -> tuple:
 def _kernel_for(
     module: ModuleType, calls: Sequence[BoundCallable], types: Any = None, unpack: bool = False
 ) -> tuple[Any, tuple]:
-    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``; ``types``:
+    """A kernel calling each of ``calls`` once: ``o<i>[0] = f<i>(a<i>_0, ...)``, a bound struct
+    argument read into its local ``a<i>_<j>`` from the pointer ``s<i>_<j>``; ``types``:
     the Numba types module of the module's backend (default numba-cuda's); ``unpack``: a tuple
     result is stored item by item (numba-cuda-mlir stores no tuple through a pointer)."""
     if types is None:
@@ -99,6 +101,20 @@ def _kernel_for(
         returned = [p for p in params if p[0] != "inout"]
         result = module._result_type(eval(type_expr(call.overload.result), namespace), returned)
         args = [f"a{i}_{j}" for j, (mode, _, _) in enumerate(params) if mode != "out"]
+        # a bound struct comes in through a pointer and is passed on as a local, as users write
+        # it: by value, a batch's structs overflow the kernel parameter space (MTGP32's 4 KiB
+        # state; its 40 KiB parameter block alone does) and numba makes every field a kernel
+        # parameter of its own
+        for j, (p, (mode, ty, _)) in enumerate(zip(call.overload.params, params)):
+            if mode == "out":
+                continue
+            if _held_locally(p):
+                body.append(f"    a{i}_{j} = s{i}_{j}[0]")
+                params_decl.append(f"s{i}_{j}")
+                argtypes.append(types.CPointer(ty))
+            else:
+                params_decl.append(f"a{i}_{j}")
+                argtypes.append(ty)
         op = call.operator
         if call.form is CallForm.SETITEM:
             body.append(f"    {args[0]}[{args[1]}] = {args[2]}\n    o{i}[0] = {args[0]}")
@@ -121,11 +137,15 @@ def _kernel_for(
             params_decl.append(f"o{i}")
             # numba stores a boolean through a pointer in its value form (i1): use a byte.
             argtypes.append(types.CPointer(types.uint8 if result == types.boolean else result))
-        params_decl += args
-        argtypes += [ty for mode, ty, _ in params if mode != "out"]
     source = f"def kernel({', '.join(params_decl)}):\n" + "\n".join(body) + "\n"
     exec(compile(source, "<numbast-check>", "exec"), env)
     return env["kernel"], tuple(argtypes)
+
+
+def _held_locally(param: ParamPlan) -> bool:
+    """Whether a check kernel passes this argument from a local variable (a bound struct by
+    value or by reference) rather than straight from a kernel parameter."""
+    return param.mode in ("in", "inout") and isinstance(param.type, StructRef)
 
 
 def _compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> str:

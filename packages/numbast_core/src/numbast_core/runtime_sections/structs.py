@@ -40,6 +40,42 @@ def _stored(ty):
     return None
 
 
+def _copied_whole(model):
+    """Whether numba's conversions of ``model`` between its value and memory forms do nothing:
+    numbers, pointers, and fixed arrays and structs (CUDA vector types, bound structs) of them."""
+    if isinstance(model, _models.UniTupleModel):
+        return _copied_whole(model._elem_model)
+    kind, own = type(model), ("as_data", "from_data", "load_from_data_pointer")
+    for base in (_models.PrimitiveModel, _models.StructModel):
+        same = _builtins.all(getattr(kind, f) is getattr(base, f) for f in own)
+        if isinstance(model, base) and same:
+            return _builtins.all(_copied_whole(m) for m in getattr(model, "_models", ()))
+    return getattr(model, "numbast_whole", False)
+
+
+class _WholeStructModel(_models.StructModel):
+    """A struct whose value and memory forms are the same (a bool field is a byte: _stored) is
+    loaded and stored whole. numba's StructModel rebuilds a value element by element: 2,000 LLVM
+    instructions per copy of curand's 4 KiB MTGP32 state, which nvJitLink and ptxas compiled one
+    by one (minutes for its 40 KiB parameter block); LLVM turns a whole copy into a loop."""
+
+    def __init__(self, dmm, fe_type, members):
+        super().__init__(dmm, fe_type, members)
+        same = self.get_value_type() == self.get_data_type()
+        self.numbast_whole = same and _builtins.all(_copied_whole(m) for m in self._models)
+
+    def as_data(self, builder, value):
+        return value if self.numbast_whole else super().as_data(builder, value)
+
+    def from_data(self, builder, value):
+        return value if self.numbast_whole else super().from_data(builder, value)
+
+    def load_from_data_pointer(self, builder, ptr, align=None):
+        if self.numbast_whole:
+            return builder.load(ptr, align=align)
+        return super().load_from_data_pointer(builder, ptr, align)
+
+
 def _struct_type(
     name, cxx_name, size, fields, shared, parent=types.Type, model=None, dependency=False
 ):
@@ -83,7 +119,7 @@ def _struct_type(
 
     else:
 
-        class Model(model or _models.StructModel):
+        class Model(model or _WholeStructModel):
             def __init__(self, dmm, fe_type):
                 super().__init__(dmm, fe_type, members)
 
