@@ -27,8 +27,10 @@ nox.options.sessions = ["tests", "lint"]
 # A worker per core, each taking a whole test file at a time: many files set up module-scoped
 # fixtures that generate or compile for seconds, which ``--dist load`` repeats on every worker
 # it spreads the file's tests over. (``--dist loadgroup`` would pick files, but with pytest 9.2
-# it ignores ``xdist_group`` marks: pytest-xdist issue 1386.)
-XDIST = ("-n", "auto", "--dist", "loadfile")
+# it ignores ``xdist_group`` marks: pytest-xdist issue 1386.) Files go out in collection order
+# (``testpaths`` lists the folders with the longest files first), not most-tests-first, which
+# left the one-test, 20-second no-hijack file for last.
+XDIST = ("-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder")
 
 
 def _fingerprint() -> str:
