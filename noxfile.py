@@ -24,6 +24,13 @@ LINT_TOOLS = ("ruff==0.17.6", "mypy==2.4.1", "types-PyYAML", "types-jsonschema",
 DOCS_TOOLS = ("sphinx>=7", "sphinx-click>=5")
 
 nox.options.sessions = ["tests", "lint"]
+# A worker per core, each taking a whole test file at a time: many files set up module-scoped
+# fixtures that generate or compile for seconds, which ``--dist load`` repeats on every worker
+# it spreads the file's tests over. (``--dist loadgroup`` would pick files, but with pytest 9.2
+# it ignores ``xdist_group`` marks: pytest-xdist issue 1386.) Files go out in collection order
+# (``testpaths`` lists the folders with the longest files first), not most-tests-first, which
+# left the one-test, 20-second no-hijack file for last.
+XDIST = ("-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder")
 
 
 def _fingerprint() -> str:
@@ -66,7 +73,7 @@ def tests(session: nox.Session) -> None:
     (``nox -s tests -- -k intents -x``; ``-- -n 0`` runs serially; ``-- -m ""`` runs all).
     """
     python = _shared_python(session)
-    pytest = [python, "-m", "pytest", "-n", "auto", "-m", "not slow"]
+    pytest = [python, "-m", "pytest", *XDIST, "-m", "not slow"]
     session.run(*pytest, *session.posargs, external=True)
 
 
@@ -74,7 +81,7 @@ def tests(session: nox.Session) -> None:
 def tests_slow(session: nox.Session) -> None:
     """The exhaustive tier that ``tests`` leaves out (``@pytest.mark.slow``); CI runs both."""
     python = _shared_python(session)
-    session.run(python, "-m", "pytest", "-n", "auto", "-m", "slow", *session.posargs, external=True)
+    session.run(python, "-m", "pytest", *XDIST, "-m", "slow", *session.posargs, external=True)
 
 
 @nox.session

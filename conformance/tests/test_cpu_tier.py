@@ -23,7 +23,14 @@ MIN_CALLABLES = {
 }
 
 
-@pytest.mark.parametrize("header", sorted(MIN_CALLABLES))
+# fp16 (half, the two-field __half2) and fp8 (the shape fp6 and fp4 copy) run in the default
+# tier; bf16, fp6 and fp4 follow the same patterns and run in the slow tier (and in
+# `nox -s conformance` for every arch).
+@pytest.mark.parametrize(
+    "header",
+    [h if h in ("cuda_fp16", "cuda_fp8") else pytest.param(h, marks=pytest.mark.slow)
+     for h in sorted(MIN_CALLABLES)],
+)  # fmt: skip
 def test_every_binding_compiles_and_links(header, tmp_path):
     result = cpu.run_header(header, "sm_90", tmp_path)
     assert not result.error, result.error

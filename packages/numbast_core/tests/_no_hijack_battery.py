@@ -1,6 +1,7 @@
 """The no-hijack battery, run in a fresh process by test_no_hijack.py.
 
-    python _no_hijack_battery.py OUT.json [--plan PLAN.json] [--separate] [MODULE.py ...]
+    python _no_hijack_battery.py OUT.json [--dtypes D,D...] [--plan PLAN.json] [--separate]
+        [MODULE.py ...]
 
 Imports the given generated modules first (calling ``install()`` on each with ``--separate``),
 then, for every builtin operator and common math call on every builtin numeric dtype:
@@ -8,6 +9,7 @@ records how the call types (result type, or the error's class), and compiles to 
 one device function per dtype holding every call that types, plus an array kernel
 ``c[i] = a[i] OP b[i]`` per dtype. Without ``--plan`` (the "before" run) it also writes the
 plan (which calls each dtype's function holds) into OUT.json for the "after" runs.
+``--dtypes`` limits the battery to some of ``DTYPES`` (the default tier's subset).
 """
 
 from __future__ import annotations
@@ -148,6 +150,10 @@ def main(argv):
 
     warnings.simplefilter("ignore")
     out_path, rest = argv[0], argv[1:]
+    dtypes = DTYPES
+    if rest[:1] == ["--dtypes"]:
+        dtypes, rest = rest[1].split(","), rest[2:]
+        assert set(dtypes) <= set(DTYPES), dtypes
     plan = None
     if rest[:1] == ["--plan"]:
         plan, rest = json.loads(Path(rest[1]).read_text())["plan"], rest[2:]
@@ -164,7 +170,7 @@ def main(argv):
     typingctx.refresh()
     all_cases = cases()
     typing, ptx, made, broken = {}, {}, {}, {}
-    for name in DTYPES:
+    for name in dtypes:
         ty = getattr(types, name)
         results = {c[0]: _typing(typingctx, ty, c) for c in all_cases}
         results.update(_vector_typing(typingctx, name))

@@ -13,6 +13,14 @@ def serial(funcs):
     return check.check_module(funcs.path, funcs.plan, "sm_90", jobs=1)
 
 
+def _outcome(result: check.CheckResult) -> tuple:
+    """A result less what depends on the process: a module imported again in one process (here,
+    when another test file on this xdist worker imported ``funcs`` first) gives its shims a
+    run-time suffix, which the NVRTC log quotes. Its error lines stay."""
+    errors = [line for line in result.error.splitlines() if "error" in line]
+    return result.python_name, result.cxx_name, result.ok, errors
+
+
 def test_two_processes_pin_the_same_failure_as_one(funcs, serial, monkeypatch):
     monkeypatch.setattr(check, "PARALLEL_ABOVE", 0)  # this small module counts as big
     monkeypatch.setattr(check, "BATCH", 4)  # several batches, so both processes get some
@@ -20,7 +28,7 @@ def test_two_processes_pin_the_same_failure_as_one(funcs, serial, monkeypatch):
     report = check.check_module(
         funcs.path, funcs.plan, "sm_90", jobs=2, progress=lambda done, total: seen.append(done)
     )
-    assert report.results == serial.results
+    assert [_outcome(r) for r in report.results] == [_outcome(r) for r in serial.results]
     assert {r.python_name for r in report.failed} == {BROKEN}
     assert len(seen) == 2 and seen[-1] == len(report.results)  # one report per process
 

@@ -895,16 +895,35 @@ _changes = st.dictionaries(_keys, _values, max_size=4)
 _drops = st.sets(_keys, max_size=3)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
-@given(changes=_changes, drop=_drops)
-def test_mutated_minimal_configs_raise_only_config_error(changes, drop):
+def _fuzz(max_examples: int, check, **strategies):
+    """``check`` as a property test of ``max_examples`` examples drawn from ``strategies``. Each
+    property runs twice: a quarter of its examples in the default tier, all in the slow tier."""
+    fuzz = settings(
+        max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    return fuzz(given(**strategies)(check))
+
+
+def _mutated_minimal(changes, drop):
     _mutate(MINIMAL, changes, drop)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
-@given(changes=_changes, drop=_drops)
-def test_mutated_full_configs_raise_only_config_error(changes, drop):
+def _mutated_full(changes, drop):
     _mutate(_FULL_DATA, changes, drop)
+
+
+test_mutated_minimal_configs_raise_only_config_error = _fuzz(
+    150, _mutated_minimal, changes=_changes, drop=_drops
+)
+test_mutated_minimal_configs_raise_only_config_error_600 = pytest.mark.slow(
+    _fuzz(600, _mutated_minimal, changes=_changes, drop=_drops)
+)
+test_mutated_full_configs_raise_only_config_error = _fuzz(
+    150, _mutated_full, changes=_changes, drop=_drops
+)
+test_mutated_full_configs_raise_only_config_error_600 = pytest.mark.slow(
+    _fuzz(600, _mutated_full, changes=_changes, drop=_drops)
+)
 
 
 _yaml_fragments = st.sampled_from(
@@ -943,16 +962,23 @@ _yaml_fragments = st.sampled_from(
 )
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    text=st.one_of(
-        st.lists(_yaml_fragments, max_size=8).map("".join),
-        st.text(max_size=60),
-        _values.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
-    )
+_yaml_documents = st.one_of(
+    st.lists(_yaml_fragments, max_size=8).map("".join),
+    st.text(max_size=60),
+    _values.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
 )
-def test_random_yaml_documents_raise_only_config_error(text):
+
+
+def _random_yaml_document(text):
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "config.yml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         _check(lambda: load_config(path))
+
+
+test_random_yaml_documents_raise_only_config_error = _fuzz(
+    250, _random_yaml_document, text=_yaml_documents
+)
+test_random_yaml_documents_raise_only_config_error_1000 = pytest.mark.slow(
+    _fuzz(1000, _random_yaml_document, text=_yaml_documents)
+)

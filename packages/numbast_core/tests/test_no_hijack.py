@@ -62,18 +62,20 @@ def _environment_key() -> str:
     return digest.hexdigest()[:32]
 
 
-def _run_before(battery: str, out: Path, cache) -> None:
+def _run_before(battery: str, out: Path, cache, dtypes: list[str]) -> None:
     """The battery without generated modules, written to ``out``. It takes about half the
     test's CPU time and depends only on the environment, so its result is kept in pytest's
     cache (``.pytest_cache``; ``--cache-clear`` forgets it) under the environment's key."""
-    cached = (
-        None if cache is None else cache.mkdir("no_hijack") / f"before-{_environment_key()}.json"
-    )
+    key = f"{_environment_key()}-{len(dtypes)}-{'_'.join(dtypes)}"
+    cached = None if cache is None else cache.mkdir("no_hijack") / f"before-{key}.json"
     if cached is not None and cached.is_file():
         out.write_bytes(cached.read_bytes())
         return
     done = subprocess.run(
-        [sys.executable, battery, str(out)], capture_output=True, text=True, timeout=600
+        [sys.executable, battery, str(out), "--dtypes", ",".join(dtypes)],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     if cached is not None:
@@ -82,13 +84,14 @@ def _run_before(battery: str, out: Path, cache) -> None:
         os.replace(partial, cached)
 
 
-def test_no_hijack_battery(real_modules, tmp_path, request):
+def _run_battery(real_modules, tmp_path, request, dtypes: list[str]) -> dict:
+    """{"before": ..., "global": ..., "separate": ...}: the battery's results over ``dtypes``."""
     battery = str(HERE / "_no_hijack_battery.py")
     out = {run: str(tmp_path / f"{run}.json") for run in ("before", "global", "separate")}
     # "before" finds which calls type and compile per dtype; the "after" runs compile the same
     # functions (side by side: they are independent fresh processes) and type every call again
-    _run_before(battery, Path(out["before"]), getattr(request.config, "cache", None))
-    plan = ["--plan", out["before"]]
+    _run_before(battery, Path(out["before"]), getattr(request.config, "cache", None), dtypes)
+    plan = ["--dtypes", ",".join(dtypes), "--plan", out["before"]]
     runs = {
         "global": [*plan, *map(str, real_modules["global"])],
         "separate": [*plan, "--separate", *map(str, real_modules["separate"])],
@@ -107,13 +110,12 @@ def test_no_hijack_battery(real_modules, tmp_path, request):
         output, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, output
         results[run] = json.loads(Path(out[run]).read_text())
+    return results
+
+
+def _assert_nothing_hijacked(results: dict) -> None:
+    """Typing, compiled plan and PTX are the same after the imports as before them."""
     before = results["before"]
-    # the battery is not empty: every dtype compiled calls, and typed all of them
-    assert len(before["typing"]) == 14
-    assert all(len(calls) >= 20 for calls in before["plan"].values())
-    # 79 calls per dtype, plus two vector-constructor calls for the 10 dtypes with vector types
-    assert sum(len(t) for t in before["typing"].values()) == 14 * 79 + 10 * 2
-    assert before["typing"]["float32"]["cuda.float32x2(cuda.float32x2(a, b)).y"] == "float32x2"
     for run in ("global", "separate"):
         after = results[run]
         typing_changes = [
@@ -135,3 +137,34 @@ def test_no_hijack_battery(real_modules, tmp_path, request):
             changed = [k for k in changed if k not in own]
         assert changed == [], run
         assert not any(ptx.startswith("error") for ptx in after["ptx"].values())
+
+
+# The default tier's dtypes: the one numba-cuda's own cuda_fp16 lowers through shims (and the
+# generated cuda_fp16 binds too), and a float and an integer with vector types.
+COMMON_DTYPES = ["float16", "float32", "int32"]
+
+
+def test_no_hijack_battery_common_dtypes(real_modules, tmp_path, request):
+    results = _run_battery(real_modules, tmp_path, request, COMMON_DTYPES)
+    before = results["before"]
+    assert list(before["typing"]) == COMMON_DTYPES
+    assert all(len(calls) >= 20 for calls in before["plan"].values())
+    # 79 calls per dtype, plus two vector-constructor calls for float32 and int32
+    assert sum(len(t) for t in before["typing"].values()) == 3 * 79 + 2 * 2
+    assert before["typing"]["float32"]["cuda.float32x2(cuda.float32x2(a, b)).y"] == "float32x2"
+    _assert_nothing_hijacked(results)
+
+
+@pytest.mark.slow  # every builtin numeric dtype; the default tier runs COMMON_DTYPES
+def test_no_hijack_battery(real_modules, tmp_path, request):
+    from _no_hijack_battery import DTYPES
+
+    results = _run_battery(real_modules, tmp_path, request, DTYPES)
+    before = results["before"]
+    # the battery is not empty: every dtype compiled calls, and typed all of them
+    assert len(before["typing"]) == 14
+    assert all(len(calls) >= 20 for calls in before["plan"].values())
+    # 79 calls per dtype, plus two vector-constructor calls for the 10 dtypes with vector types
+    assert sum(len(t) for t in before["typing"].values()) == 14 * 79 + 10 * 2
+    assert before["typing"]["float32"]["cuda.float32x2(cuda.float32x2(a, b)).y"] == "float32x2"
+    _assert_nothing_hijacked(results)

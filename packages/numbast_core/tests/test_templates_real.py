@@ -132,6 +132,24 @@ def _nvrtc_compiles(source, dirs):
     return status == nvrtc.nvrtcResult.NVRTC_SUCCESS
 
 
+def _nvrtc_failures(include, kernels, dirs):
+    """The names of ``kernels`` ({name: body of ``__global__ void k(int i)``}) that NVRTC does
+    not compile after ``#include <include>``. One translation unit holds them all (the header is
+    parsed once); only when it fails is each compiled alone, to name the culprits."""
+    whole = "".join(
+        f"__global__ void k{n}(int i) {{ {body} }}\n" for n, body in enumerate(kernels.values())
+    )
+    if _nvrtc_compiles(f"#include <{include}>\n{whole}", dirs):
+        return []
+    return [
+        name
+        for name, body in kernels.items()
+        if not _nvrtc_compiles(
+            f"#include <{include}>\n__global__ void k(int i) {{ {body} }}\n", dirs
+        )
+    ]
+
+
 def test_gpu_cases_compile_and_link_sm90(std, curand):
     import numpy as np
     from numba.cuda import types
@@ -141,15 +159,15 @@ def test_gpu_cases_compile_and_link_sm90(std, curand):
     env = {"m": module, "f32": types.float32, "f64": types.float64, "i32": types.int32}
     dirs = [str(helpers.DATA), *module._cuda_include_dirs()]
     cxx_of = {"int32": "int", "float32": "float", "float64": "double", "uint32": "unsigned int"}
-    for name, dtype, cxx, body in STD_CASES:
+    for _name, dtype, _cxx, body in STD_CASES:
         source = f"def f(out, i):\n    {body}\n"
         _compile(module, source, [getattr(types, dtype)[:], types.int32], types.void, **env)
-        kernel = f"__global__ void k(int i) {{ {cxx_of[dtype]} r; {cxx} (void)r; }}"
-        assert _nvrtc_compiles(f"#include <nbt_cuda_std.cuh>\n{kernel}\n", dirs), name
+    kernels = {name: f"{cxx_of[dtype]} r; {cxx} (void)r;" for name, dtype, cxx, _ in STD_CASES}
+    assert _nvrtc_failures("nbt_cuda_std.cuh", kernels, dirs) == []
     module = helpers.import_module(curand.path)
     ptr = _element_pointer(module._type_curandStateXORWOW)
     buffer = types.Array(types.uint8, 1, "C")
-    for name, dtype, cxx, py in CURAND_CASES:
+    for _name, dtype, _cxx, py in CURAND_CASES:
         source = (
             "def f(out, states, i):\n    p = ptr(states, i)\n"
             "    curand_init(np.uint64(1234), np.uint64(i), np.uint64(0), p)\n"
@@ -157,11 +175,12 @@ def test_gpu_cases_compile_and_link_sm90(std, curand):
         )
         argtypes = [getattr(types, dtype)[:], buffer, types.int32]
         _compile(module, source, argtypes, types.void, ptr=ptr, np=np)
-        kernel = (
-            "#include <curand_kernel.h>\n__global__ void k(int i) { curandStateXORWOW s, *p = &s;"
-            f" curand_init(1234ULL, i, 0ULL, p); auto r = {cxx}; (void)r; }}\n"
-        )
-        assert _nvrtc_compiles(kernel, dirs), name
+    kernels = {
+        name: "curandStateXORWOW s, *p = &s;"
+        f" curand_init(1234ULL, i, 0ULL, p); auto r = {cxx}; (void)r;"
+        for name, _, cxx, _ in CURAND_CASES
+    }
+    assert _nvrtc_failures("curand_kernel.h", kernels, dirs) == []
 
 
 def test_cub_warp_reduce_with_temp_storage_in_shared_memory(cub):
@@ -180,3 +199,12 @@ def test_cub_warp_reduce_with_temp_storage_in_shared_memory(cub):
     )
     dirs = module._cuda_include_dirs()
     assert _nvrtc_compiles(CUB_CXX, dirs)
+
+
+def test_nvrtc_failures_names_only_the_kernels_that_do_not_compile():
+    kernels = {
+        "fine": "demo_pair p{1.0f, 2.0f}; float r = p.hi + i; (void)r;",
+        "broken": "int r = undeclared_name; (void)r;",
+    }
+    assert _nvrtc_failures("demo.cuh", kernels, [str(helpers.DATA)]) == ["broken"]
+    assert _nvrtc_failures("demo.cuh", {"fine": kernels["fine"]}, [str(helpers.DATA)]) == []
