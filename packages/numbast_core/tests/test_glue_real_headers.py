@@ -237,6 +237,15 @@ def test_std_width_typedefs_are_spelled_as_declared(tmp_path):
     assert check(result).ok_count == 4
 
 
+def test_std_widths_written_inside_a_namespace_compile_at_the_glues_global_scope(tmp_path):
+    """`std::uint64_t` inside `namespace cuda` is libcu++'s `cuda::std`: the glue, at global
+    scope, includes the `<cstdint>` forwarder so that the same spelling names the same type."""
+    result = bind(tmp_path, "relative_std.cuh")
+    text = result.path.read_text()
+    assert "std::uint64_t* r" in text and "#include <cstdint>" in text
+    assert check(result).ok_count == 2
+
+
 def test_statics_through_a_value_and_isinstance_of_a_struct(tmp_path):
     """`t.twice(3)` calls the static `Tick::twice` (as C++ allows: cooperative_groups code
     writes `block.sync()`); `isinstance(t, Tick)` is True and `isinstance(t, Tock)` False in a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..plan.model import BindingPlan, OverloadPlan
 from ..plan.shims import Passing, ShimArg, ShimKind, ShimSpec
 
@@ -17,14 +19,23 @@ PLACEMENT_NEW = (
 )
 
 
+# ``std::uint64_t`` as a declaration spells it: inside ``namespace cuda`` that is libcu++'s
+# ``cuda::std``, which under NVRTC puts nothing in ``::std`` (the glue is at global scope)
+_STD_WIDTH = re.compile(r"(?<![\w:])std::(?:u?int(?:8|16|32|64)|size|ptrdiff|u?intptr)_t\b")
+
+
 def prelude(plan: BindingPlan) -> str:
-    """What precedes the shims: the config's macros, the entry point's include, then the
-    placement operator new the shims construct their results with."""
+    """What precedes the shims: the config's macros, the entry point's include, ``<cstdint>``
+    (libcu++'s widths in ``std::``: the compatibility forwarder) where a shim spells one as
+    ``std::``, then the placement operator new the shims construct their results with."""
     defines = "".join(
         f"#define {name} {value}\n" if value is not None else f"#define {name}\n"
         for name, value in plan.macros
     )
     include = include_directive(plan.entry_point_include, plan.entry_point_include_quoted)
+    specs = (c.overload.spec for c in plan.callables())
+    if any(_STD_WIDTH.search(shim_text("s", spec)) for spec in specs):
+        include += "\n#include <cstdint>"
     return defines + include + "\n" + PLACEMENT_NEW
 
 
