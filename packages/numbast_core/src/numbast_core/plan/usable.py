@@ -40,6 +40,12 @@ def _arch_number(arch: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+SPECIALISATION = (
+    "explicit specialisation of a function template: not bound by itself; C++ picks it when a"
+    " kernel calls the template (bound where the template is in the File List) with its arguments"
+)
+
+
 def unusable_reason(fn: Function, arch: str, *, defaulted: bool = False) -> str | None:
     """Why ``fn`` cannot be bound for ``arch``, or None. ``defaulted``: an ``= default``
     member, which the compiler defines."""
@@ -49,7 +55,7 @@ def unusable_reason(fn: Function, arch: str, *, defaulted: bool = False) -> str 
             " type (parsed with --bypass-parse-error); fix the error to bind it"
         )
     if fn.is_specialization:
-        return "template specialisation (templates are not bound yet)"
+        return SPECIALISATION
     if _LINK_ERROR_MARKER.search(fn.name):
         return "libcu++'s unsupported-arch marker: declared, never defined, on purpose"
     if not fn.is_defined and not defaulted:
