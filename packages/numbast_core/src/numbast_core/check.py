@@ -1,8 +1,9 @@
 """Compile and link a kernel for every bound callable of a generated module, on the CPU.
 
 NVRTC compiles the module's C++ glue and nvJitLink links each kernel for the arch: no GPU is
-needed. Kernels are built in batches; a batch that fails is retried one callable at a time so
-each failure is pinned to its function. numba is imported here, never on the generation path.
+needed. Kernels are built in batches sized by cost and linked several at a time (check_work); a
+link or kernel that fails is halved until each failure is pinned to its function. numba is
+imported here, never on the generation path.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .check_work import Link, plan_links, shares_of
 from .plan import BindingPlan, BoundCallable, CallForm, OperatorForm, ParamPlan
 from .plan.refs import StructRef
 from .render.spelling import (
@@ -28,7 +30,7 @@ from .render.spelling import (
     type_expr,
 )
 
-BATCH = 24
+BATCH = 24  # callables per kernel at most (fewer when heavy: check_work)
 PARALLEL_ABOVE = 400  # callables; below, starting processes costs more than it saves
 
 
@@ -149,20 +151,54 @@ def _held_locally(param: ParamPlan) -> bool:
 
 
 def _compile_and_link(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> str:
-    """Empty string on success, else the error message."""
+    """One kernel calling each of ``calls``: empty string on success, else the error."""
+    return _compile_and_link_kernels(module, [calls], cc)
+
+
+def _compile_and_link_kernels(
+    module: ModuleType, kernels: Sequence[Sequence[BoundCallable]], cc: tuple
+) -> str:
+    """Compile a kernel for each of ``kernels`` (its callables) and link them all together
+    (the glue chunks they share are parsed once); empty string on success, else the error."""
     from numba.cuda import types
     from numba.cuda.compiler import compile_cuda, kernel_fixup
 
     try:
-        kernel, argtypes = _kernel_for(module, calls)
-        cres = compile_cuda(kernel, types.void, argtypes, cc=cc, lto=True, nvvm_options={"opt": 3})
-        library = cres.library
-        kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
-        library._entry_name = cres.fndesc.llvm_func_name
-        library.get_cubin(cc=cc)
-    except Exception as error:  # any failure of this callable is the finding
+        libraries = []
+        for calls in kernels:
+            kernel, argtypes = _kernel_for(module, calls)
+            cres = compile_cuda(
+                kernel, types.void, argtypes, cc=cc, lto=True, nvvm_options={"opt": 3}
+            )
+            library = cres.library
+            kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
+            library._entry_name = cres.fndesc.llvm_func_name
+            libraries.append(library)
+        if len(libraries) == 1:
+            libraries[0].get_cubin(cc=cc)
+        else:
+            _link_together(libraries, cc)
+    except Exception as error:  # any failure of these callables is the finding
         return f"{type(error).__name__}: {error}"
     return ""
+
+
+def _link_together(libraries: Sequence[Any], cc: tuple) -> None:
+    """One nvJitLink of several kernels' LTO-IR and the files they link (each once), as numba's
+    ``get_cubin`` links one kernel's."""
+    from numba.cuda.cudadrv import driver
+    from numba.cuda.cudadrv.libs import get_cudalib
+
+    linker = driver._Linker(cc=cc, lto=True)
+    files: dict[Any, None] = {}
+    for library in libraries:
+        linker.add_ltoir(library.get_ltoir(cc=cc))
+        files.update(dict.fromkeys(library._linking_files))
+    if any(library.needs_cudadevrt for library in libraries):
+        files[get_cudalib("cudadevrt", static=True)] = None
+    for file in files:
+        linker.add_file_guess_ext(file, False)
+    linker.complete()
 
 
 def _pinned(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> list[str]:
@@ -177,10 +213,21 @@ def _pinned(module: ModuleType, calls: Sequence[BoundCallable], cc: tuple) -> li
     return _pinned(module, calls[:half], cc) + _pinned(module, calls[half:], cc)
 
 
-def _check_batches(
-    module_path: str, plan: BindingPlan, arch: str, batches: list[list[int]]
+def _linked(module: ModuleType, kernels: Sequence[Sequence[BoundCallable]], cc: tuple) -> list[str]:
+    """The error of each callable of ``kernels`` (in order): one link of them all, and halves
+    of a failing link again down to one kernel, whose failures :func:`_pinned` pins."""
+    if len(kernels) == 1:
+        return _pinned(module, kernels[0], cc)
+    if not _compile_and_link_kernels(module, kernels, cc):
+        return [""] * sum(map(len, kernels))
+    half = len(kernels) // 2
+    return _linked(module, kernels[:half], cc) + _linked(module, kernels[half:], cc)
+
+
+def _check_links(
+    module_path: str, plan: BindingPlan, arch: str, links: Sequence[Link]
 ) -> list[tuple[int, str]]:
-    """(index into the arch's callables, error) for ``batches``, in a fresh import of the
+    """(index into the arch's callables, error) for ``links``, in a fresh import of the
     module: the work of one process of a parallel check."""
     import warnings
 
@@ -190,9 +237,31 @@ def _check_batches(
         module = _imported(module_path, plan)
         calls = _arch_calls(plan, arch, module)
         out: list[tuple[int, str]] = []
-        for batch in batches:
-            out += zip(batch, _pinned(module, [calls[i] for i in batch], cc))
+        for link in links:
+            out += _checked(module, calls, link, cc)
     return out
+
+
+def _checked(
+    module: ModuleType, calls: Sequence[BoundCallable], link: Link, cc: tuple
+) -> list[tuple[int, str]]:
+    """(index, error) of each callable of ``link``."""
+    kernels = [[calls[i] for i in kernel] for kernel in link.kernels]
+    return list(zip((i for kernel in link.kernels for i in kernel), _linked(module, kernels, cc)))
+
+
+def _links(module: ModuleType, calls: Sequence[BoundCallable], arch: str) -> list[Link]:
+    """The check's links for ``calls``: weights from the module's glue chunks, their sizes from
+    its precompiled LTO-IR for ``arch`` (none: every callable weighs the same)."""
+    glue = module._glue
+    record = glue.precompiled.get(arch)
+    return plan_links(
+        [c.overload.shim for c in calls],
+        glue._chunk_of,
+        record[2] if record else None,
+        [len(chunk) for chunk in glue.chunks],
+        kernel_calls=BATCH,
+    )
 
 
 def _imported(module_path: str | Path, plan: BindingPlan) -> ModuleType:
@@ -221,7 +290,7 @@ def check_module(
     """Compile+link every bound callable of the module at ``module_path`` for ``arch``.
 
     A module of more than ``PARALLEL_ABOVE`` callables is checked by ``jobs`` processes
-    (default: one per CPU), each importing the module once and taking every ``jobs``-th batch."""
+    (default: one per CPU), each importing the module once and taking a share of equal weight."""
     import warnings
 
     arch = arch or plan.arch
@@ -230,14 +299,14 @@ def check_module(
         warnings.simplefilter("ignore")  # NVRTC/numba performance chatter is not a finding
         module = _imported(module_path, plan)
         calls = _arch_calls(plan, arch, module)
-        batches = [list(range(i, min(i + BATCH, len(calls)))) for i in range(0, len(calls), BATCH)]
-        jobs = min(jobs or os.cpu_count() or 1, len(batches))
+        links = _links(module, calls, arch)
+        jobs = min(jobs or os.cpu_count() or 1, len(links))
         errors: dict[int, str] = {}
         if jobs > 1 and len(calls) > PARALLEL_ABOVE:
-            errors = _in_processes(module_path, plan, arch, batches, jobs, progress, len(calls))
+            errors = _in_processes(module_path, plan, arch, links, jobs, progress, len(calls))
         else:
-            for batch in batches:
-                errors.update(zip(batch, _pinned(module, [calls[i] for i in batch], cc)))
+            for link in links:
+                errors.update(_checked(module, calls, link, cc))
                 if progress is not None:
                     progress(len(errors), len(calls))
     results = tuple(
@@ -248,16 +317,16 @@ def check_module(
 
 
 def _check_share(share):
-    """:func:`_check_batches` of one ``(module_path, plan, arch, batches)`` share."""
-    return _check_batches(*share)
+    """:func:`_check_links` of one ``(module_path, plan, arch, links)`` share."""
+    return _check_links(*share)
 
 
-def _in_processes(module_path, plan, arch, batches, jobs, progress, total) -> dict[int, str]:
-    """Batches spread over ``jobs`` fresh processes (spawned: numba and the module are
-    imported anew in each; a module is never imported twice into one process)."""
+def _in_processes(module_path, plan, arch, links, jobs, progress, total) -> dict[int, str]:
+    """Links dealt to ``jobs`` fresh processes in shares of equal weight (spawned: numba and
+    the module are imported anew in each; a module is never imported twice into one process)."""
     import multiprocessing
 
-    shares = [(str(module_path), plan, arch, batches[k::jobs]) for k in range(jobs)]
+    shares = [(str(module_path), plan, arch, share) for share in shares_of(links, jobs)]
     errors: dict[int, str] = {}
     # one task per process (maxtasksperchild=1): each share imports the module anew
     with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
