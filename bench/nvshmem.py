@@ -1,6 +1,7 @@
 """NVSHMEM's device API at library scale (issues 16 and 17), side by side with upstream Numbast.
 
     python -m bench.nvshmem --root DIR [--upstream-python PY] [--runs N] [--no-check]
+    python -m bench.nvshmem --import-only OURS.py SHIPPED.py [--runs N]
 
 ``--root``: where the ``nvidia-nvshmem-cu13`` wheel put its files (the folder holding
 ``nvidia/nvshmem/include``), or that include folder itself. The bench writes the config into a
@@ -11,6 +12,12 @@ and by upstream 0.10.1 (interleaved; ``--upstream-python`` or ``NUMBAST_UPSTREAM
 stage split; import of both modules (bytecode cached); the first and the second kernel that call
 one binding each, compiled and linked for sm_90 on the CPU in a fresh process; ``--check`` of
 the whole module. Prints a markdown table.
+
+``--import-only``: import time of a module we generated for the API beside the module upstream
+Numbast generated for it that ships in ``nvshmem4py-cu13`` (``nvshmem/bindings/device/numba/
+_numbast.py``; it imports ``nvshmem.core``, NVSHMEM's host library, which is stubbed, so only
+the module's own import is timed): fresh processes, interleaved, bytecode cached, over
+``import numba.cuda``.
 """
 
 from __future__ import annotations
@@ -234,14 +241,61 @@ def run(root: Path, upstream: Path | None, runs: int, check: bool) -> list[str]:
     return lines
 
 
+_IMPORT = """
+import importlib.util, sys, time, types
+path, stub = sys.argv[1], sys.argv[2] == "1"
+if stub:  # nvshmem4py's module imports its host library first: not what is timed
+    for name in ("nvshmem", "nvshmem.core"):
+        sys.modules[name] = types.ModuleType(name)
+    sys.modules["nvshmem"].core = sys.modules["nvshmem.core"]
+import numba.cuda
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location("bench_nvshmem_module", path)
+module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module
+spec.loader.exec_module(module)
+print(time.perf_counter() - t)
+"""
+
+
+def import_only(ours: Path, shipped: Path, runs: int) -> list[str]:
+    """Median import time of the two modules (see the module docstring), a table."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    variants = {"ours": (ours, "0"), "upstream (nvshmem4py, shipped)": (shipped, "1")}
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for i in range(runs + 1):  # the first round writes the bytecode
+        for name, (path, stub) in variants.items():
+            argv = [sys.executable, "-c", _IMPORT, str(path), stub]
+            out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+            if i:
+                samples[name].append(float(out.stdout.split()[-1]))
+    median = {name: statistics.median(v) for name, v in samples.items()}
+    lines = [
+        "| module | lines | import over numba.cuda, median s | samples (s) |",
+        "|---|---:|---:|---|",
+    ]
+    for name, (path, _) in variants.items():
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        shown = ", ".join(f"{v:.3f}" for v in samples[name])
+        lines.append(f"| {name} | {n} | {median[name]:.3f} | {shown} |")
+    ratio = median["ours"] / median["upstream (nvshmem4py, shipped)"]
+    return [*lines, "", f"ratio ours / upstream: **{ratio:.2f}**"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--root", type=Path)
+    parser.add_argument("--import-only", nargs=2, type=Path, metavar=("OURS", "SHIPPED"))
     default = os.environ.get("NUMBAST_UPSTREAM_PYTHON")
     parser.add_argument("--upstream-python", type=Path, default=default)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-check", action="store_true", help="skip the --check timing")
     args = parser.parse_args(argv)
+    if args.import_only:
+        print("\n".join(import_only(*args.import_only, args.runs)))
+        return 0
+    if args.root is None:
+        parser.error("--root is required (or --import-only)")
     upstream = args.upstream_python
     if upstream is not None and not upstream.exists():
         parser.error(f"no upstream python at {upstream}")
