@@ -51,3 +51,18 @@ def test_kernel_uses_inherited_methods_and_a_twelfth_class_template(result, tmp_
         out[2] = np.int32(p.v)
 
     assert helpers.compile_and_link(f, (types.int32[:],))
+
+
+def test_result_id_encoding_is_the_same_in_the_cxx_helpers_and_the_runtime():
+    """The C++ helpers encode result ids and the runtime's templates section decodes them: the
+    two copies of the two numbers must agree (a class id must never reach the pointer step)."""
+    import re
+    from pathlib import Path
+
+    from numbast_core.render import template_cxx
+
+    section = Path(template_cxx.__file__).parents[1] / "runtime_sections" / "templates.py"
+    found = re.search(r"^_POINTER, _CLASS = (\S+), (\S+)", section.read_text(), re.M)
+    assert found and (eval(found[1]), eval(found[2])) == (template_cxx.POINTER, template_cxx.CLASS)
+    assert f"+ {template_cxx.POINTER}LL;" in template_cxx.TEMPLATE_HELPERS
+    assert template_cxx.CLASS * 10**6 < template_cxx.POINTER  # a million class templates fit

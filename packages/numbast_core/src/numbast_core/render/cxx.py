@@ -33,8 +33,9 @@ def prelude(plan: BindingPlan) -> str:
         for name, value in plan.macros
     )
     include = include_directive(plan.entry_point_include, plan.entry_point_include_quoted)
-    specs = (c.overload.spec for c in plan.callables())
-    if any(_STD_WIDTH.search(shim_text("s", spec)) for spec in specs):
+    specs = [c.overload.spec for c in plan.callables()]
+    spelled = [t for s in specs for t in (s.result or "", *(a.cxx_type for a in s.args))]
+    if any(_STD_WIDTH.search(t) for t in spelled):
         include += "\n#include <cstdint>"
     return defines + include + "\n" + PLACEMENT_NEW
 
