@@ -84,3 +84,29 @@ def test_extra_headers_come_before_the_system_headers(tmp_path):
         header, [header], "sm_90", extra_headers={"array": "#define REPLACED_ARRAY 1\n"}
     )
     assert [f.name for f in decls.functions] == ["k"]
+
+
+def test_a_header_read_without_nvrtc_macros_binds_only_what_nvrtc_compiles(tmp_path):
+    """NVSHMEM's headers clash with clang's wrapper under __CUDACC_RTC__ (a uint64_t typedef),
+    so they are read without NVRTC's macros; declarations in the branches NVRTC skips (its
+    host-only launch API) must not be bound: NVRTC would not find them."""
+    header = tmp_path / "lib.cuh"
+    header.write_text(
+        "#pragma once\n#include <stdint.h>\n"
+        "#ifdef __CUDACC_RTC__\ntypedef unsigned long long uint64_t;\n#endif\n"
+        "__device__ int seen(uint64_t x);\n"
+        "#if !defined __CUDACC_RTC__\n"
+        "struct host_only { int x; };\nint launch(host_only *attr);\n"
+        "#endif\n"
+        "#ifndef __CUDACC_RTC__\n__device__ int plain_only();\n#else\n__device__ int rtc_only();\n"
+        "#endif\n"
+    )
+    decls = ast_canopy.parse(header, [header], "sm_90")
+    notes = [d.message for d in decls.diagnostics]
+    assert any("parsed without NVRTC's predefined macros" in m for m in notes), notes
+    assert [f.name for f in decls.functions] == ["seen"]
+    assert decls.structs == ()
+    hidden = [
+        (d.location.line, d.message.split()[0]) for d in decls.diagnostics if "#if" in d.message
+    ]
+    assert hidden == [(8, "host_only"), (9, "launch"), (12, "plain_only")]

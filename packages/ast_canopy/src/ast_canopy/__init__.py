@@ -200,7 +200,7 @@ def _parse(
         # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
         reached = _clang.reached_from(tu, source_path)  # once: it walks every inclusion
         from_wrapper = [f for f in files_to_retain if os.path.realpath(f) not in reached]
-        unseen = () if builtin else _unseen_by_nvrtc(
+        unseen, skipped = ((), {}) if builtin else _unseen_by_nvrtc(
             main, source_path, from_wrapper, unsaved,
             _clang.probe_args(
                 arch, root, cxx_standard,
@@ -214,7 +214,9 @@ def _parse(
             if os.path.realpath(f) not in {d.location.file for d in unseen}
         ]
         # Inside the ``with``: locations may point through links in the temp dir.
-        declarations = extract.extract(tu, kept, diags + unseen, paths.include_dirs)
+        # Read without NVRTC's macros: what their #if branches leave out is not bound either.
+        hidden = skipped if plain is not None else {}
+        declarations = extract.extract(tu, kept, diags + unseen, paths.include_dirs, hidden)
         del tu  # disposed of here, not in a finalizer after the ``with`` (see ctrl_c_deferred)
         return declarations
 
@@ -225,15 +227,18 @@ def _unseen_by_nvrtc(
     files: Sequence[str],
     unsaved: Sequence[tuple[str, str]],
     probe: Sequence[str],
-) -> tuple[Diagnostic, ...]:
+) -> tuple[tuple[Diagnostic, ...], dict[str, tuple[tuple[int, int], ...]]]:
     """A warning for each of ``files`` that NVRTC never reads: the preprocessor run with NVRTC's
     include dirs and macros, without clang's CUDA wrapper and system headers (``probe`` args,
-    NVRTC's built-in crt headers on the path), does not open it."""
+    NVRTC's built-in crt headers on the path), does not open it. Also the line ranges that run's
+    ``#if`` branches skipped, per file."""
     from . import _clang
 
-    visible = _clang.included_files(main, probe, [*unsaved, (main, f'#include "{source}"\n')])
+    visible, skipped = _clang.preprocessed(
+        main, probe, [*unsaved, (main, f'#include "{source}"\n')]
+    )
     visible.add(source)
-    return tuple(
+    unseen = tuple(
         Diagnostic(
             "warning",
             Location(os.path.realpath(f), 1, 1),
@@ -243,6 +248,7 @@ def _unseen_by_nvrtc(
         for f in files
         if os.path.realpath(f) not in visible
     )
+    return unseen, skipped
 
 
 def _has_errors(diags: Sequence[Diagnostic]) -> bool:

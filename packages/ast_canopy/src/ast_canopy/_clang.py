@@ -125,11 +125,36 @@ def probe_args(
     return args + [f"-I{d}" for d in include_dirs] + [f"-D{d}" for d in defines]
 
 
-def included_files(path: str, args: Sequence[str], unsaved: Sequence[tuple[str, str]]) -> set[str]:
-    """Realpaths of every file the preprocessor opened for ``path`` (errors do not matter)."""
-    tu = _parse_tu(path, args, True, unsaved)
+LineRanges: TypeAlias = dict[str, tuple[tuple[int, int], ...]]
+PARSE_DETAILED_PREPROCESSING = 0x01  # (keeps the ranges #if skipped)
+
+
+class _SourceRangeList(ctypes.Structure):
+    _fields_ = [("count", ctypes.c_uint), ("ranges", ctypes.POINTER(cindex.SourceRange))]
+
+
+def preprocessed(
+    path: str, args: Sequence[str], unsaved: Sequence[tuple[str, str]]
+) -> tuple[set[str], LineRanges]:
+    """Realpaths of every file the preprocessor opened for ``path`` (errors do not matter), and
+    per file the line ranges its ``#if`` branches skipped."""
+    tu = _parse_tu(path, args, True, unsaved, PARSE_DETAILED_PREPROCESSING)
     real = _realpaths()
-    return {real(i.include.name) for i in tu.get_includes() if i.include}
+    lib = cindex.conf.lib
+    get, dispose = lib.clang_getAllSkippedRanges, lib.clang_disposeSourceRangeList
+    get.argtypes, get.restype = [ctypes.c_void_p], ctypes.POINTER(_SourceRangeList)
+    dispose.argtypes, dispose.restype = [ctypes.POINTER(_SourceRangeList)], None
+    found = get(tu.obj)
+    skipped: dict[str, list[tuple[int, int]]] = {}
+    try:
+        for r in found.contents.ranges[: found.contents.count]:
+            start = r.start
+            if start.file is not None:
+                skipped.setdefault(real(start.file.name), []).append((start.line, r.end.line))
+    finally:
+        dispose(found)
+    files = {real(i.include.name) for i in tu.get_includes() if i.include}
+    return files, {name: tuple(ranges) for name, ranges in skipped.items()}
 
 
 def _realpaths() -> Callable[[str], str]:
@@ -154,8 +179,8 @@ def reached_from(tu: cindex.TranslationUnit, source: str) -> set[str]:
     return seen
 
 
-def _parse_tu(path, args, skip_function_bodies, unsaved) -> cindex.TranslationUnit:
-    options = PARSE_KEEP_GOING | PARSE_VISIT_IMPLICIT_ATTRIBUTES
+def _parse_tu(path, args, skip_function_bodies, unsaved, flags=0) -> cindex.TranslationUnit:
+    options = PARSE_KEEP_GOING | PARSE_VISIT_IMPLICIT_ATTRIBUTES | flags
     if skip_function_bodies:
         options |= PARSE_SKIP_FUNCTION_BODIES
     index = cindex.Index.create()

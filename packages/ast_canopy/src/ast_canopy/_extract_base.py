@@ -12,6 +12,7 @@ from .model import (
     ClassTemplate,
     ClassTemplateSpecialization,
     ConstExprVar,
+    Diagnostic,
     Enum,
     Function,
     FunctionTemplate,
@@ -31,9 +32,13 @@ _CV_SUFFIX_RE = re.compile(r"(?:\s+(?:const|volatile))+$")
 class _ExtractorBase:
     """One extraction pass; holds the per-run caches (never shared between runs)."""
 
-    def __init__(self, tu, retain: frozenset[str], toolkit: tuple[str, ...] = ()):
+    def __init__(
+        self, tu, retain: frozenset[str], toolkit: tuple[str, ...] = (), hidden=None
+    ) -> None:
         self.tu = tu
         self.retain = retain
+        self.hidden: _clang.LineRanges = hidden or {}  # (extract.py: _hidden_from_nvrtc)
+        self.hidden_diagnostics: list[Diagnostic] = []
         self.toolkit = toolkit  # the CUDA toolkit's include dirs ("/" ended): Function.is_defined
         # file names of the toolkit's headers: a vendored copy (numba-cuda's include/12/
         # cuda_fp16.h) relies on NVRTC's built-in definitions just as the original does

@@ -16,7 +16,7 @@ from ._extract_base import _RECORD_KINDS
 from ._extract_functions import _merge
 from ._extract_records import _RecordExtractor
 from ._names import _namespaces_of, _qual, _scope_of, fallback_id
-from .model import ClassTemplate, Declarations, Diagnostic, FunctionTemplate, Typedef
+from .model import ClassTemplate, Declarations, Diagnostic, FunctionTemplate, Location, Typedef
 
 __all__ = ["extract", "fallback_id"]
 
@@ -50,7 +50,7 @@ class _Extractor(_RecordExtractor):
                     self._visit_scope(c.get_children(), ns)
                 continue
             loc = self._retained(c)
-            if loc is None:
+            if loc is None or self._hidden_from_nvrtc(c, loc):
                 continue
             if kind == CursorKind.FUNCTION_DECL:
                 self._add_once(self.functions, c, self._function(c, ns, ns, loc))
@@ -97,6 +97,18 @@ class _Extractor(_RecordExtractor):
                 if var is not None:
                     self.constexpr_vars.append(var)
 
+    def _hidden_from_nvrtc(self, c: Cursor, loc: Location) -> bool:
+        """Whether ``c`` lies in an ``#if`` branch that NVRTC's macros skip (a header read
+        without them, see ``parse_declarations``); such a declaration is reported, not kept."""
+        if not any(a <= loc.line <= b for a, b in self.hidden.get(loc.file, ())):
+            return False
+        message = (
+            f"{c.spelling or 'this declaration'} is not bound: NVRTC does not compile it (inside "
+            "an #if branch its macros, e.g. __CUDACC_RTC__, leave out)"
+        )
+        self.hidden_diagnostics.append(Diagnostic("warning", loc, message))
+        return True
+
     def _add_once(self, items: list, c: Cursor, item) -> None:
         """Append ``item``, or merge it into the entry of an earlier declaration of the same entity.
 
@@ -124,7 +136,7 @@ class _Extractor(_RecordExtractor):
             constexpr_vars=tuple(self.constexpr_vars),
             dependencies=tuple(sorted(self.dependencies, key=lambda r: r.qualified_name)),
             inline_namespaces=tuple(sorted(self.inline_namespaces)),
-            diagnostics=diagnostics,
+            diagnostics=diagnostics + tuple(self.hidden_diagnostics),
         )
 
 
@@ -133,11 +145,13 @@ def extract(
     files_to_retain: Iterable[str],
     diagnostics: tuple[Diagnostic, ...] = (),
     toolkit_dirs: Iterable[str] = (),
+    hidden: _clang.LineRanges | None = None,
 ) -> Declarations:
     """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``;
-    ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``)."""
+    ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``); ``hidden``:
+    per file, line ranges whose declarations NVRTC does not see (reported, not kept)."""
     retain = frozenset(os.path.realpath(f) for f in files_to_retain)
     toolkit = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
-    ex = _Extractor(tu, retain, toolkit)
+    ex = _Extractor(tu, retain, toolkit, hidden or {})
     ex.run()
     return ex.result(diagnostics)

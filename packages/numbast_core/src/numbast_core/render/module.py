@@ -160,7 +160,9 @@ def _function_block(fn: FunctionBinding) -> str:
     rows = "".join(_overload_row(o) for o in fn.overloads)
     writes = any(p.mode == "inout" for o in fn.overloads for p in o.params)
     function = "_writing_function" if writes else "_function"
-    head = f"{fn.python_name} = {function}(_registries, _glue, {fn.python_name!r}, {doc!r}, ["
+    rows_of = "[" if writes else "lambda: ["  # (a plain function's rows: read when first typed)
+    head = f"{fn.python_name} = {function}(_registries, _glue, {fn.python_name!r}, {doc!r}, "
+    head += rows_of
     enums = [foreign_enum_args(o) for o in fn.overloads]
     # IntEnum members checked by name (not for overloads that write structs back)
     named = f", enums={enums!r}" if any(enums) and not writes else ""

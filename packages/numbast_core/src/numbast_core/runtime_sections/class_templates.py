@@ -166,7 +166,7 @@ class _ClassTemplate(_TemplateBinding):
 def _class_template(site, name, doc, cxx, params, fields, methods, mutating=()):
     """The handle of a class template: calling it in a kernel constructs an instance.
     ``mutating``: the methods without a const overload."""
-    stub = _stub(name, doc)
+    stub = _Stub(name, doc)
     binding = _ClassTemplate(site, cxx, name, params, fields, methods)
     binding.mutating_methods = tuple(mutating)
     site.classes.append(binding)
@@ -180,7 +180,7 @@ def _class_template(site, name, doc, cxx, params, fields, methods, mutating=()):
 
 def _mutator(site, binding):
     """What _StructWrites calls for a non-const method: returns (result, updated receiver)."""
-    stub = _stub(f"{binding.what} (writes)", binding.what)
+    stub = _Stub(f"{binding.what} (writes)", binding.what)
 
     class Mutator(_AbstractTemplate):
         key = stub

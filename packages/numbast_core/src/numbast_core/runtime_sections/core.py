@@ -6,6 +6,7 @@
 # time, cached on disk) and linked, in chunks, into the kernels that call them; LTO inlines them.
 # Shims take pointers to their arguments and to the result, so no C++ struct ABI is involved.
 import builtins as _builtins
+import functools as _functools
 import gc as _gc
 import importlib.metadata as _metadata
 import operator as _operator
@@ -151,8 +152,15 @@ def _case(row, recvr=None):
     return _signature(_result_type(ret, params), *args, recvr=recvr)
 
 
-def _stub(name, doc):
-    def stub(*args, **kwargs):
+class _Stub:
+    """A C++ name in Python: a kernel calls it; called anywhere else it says so."""
+
+    def __init__(self, name, doc):
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = doc
+
+    def __call__(self, *args, **kwargs):
+        name = self.__name__
         if _SIMULATOR:
             raise RuntimeError(
                 f"{name}() calls C++ code, which needs the CUDA target: C++ bindings cannot run "
@@ -160,27 +168,48 @@ def _stub(name, doc):
             )
         raise TypeError(f"{name}() is a CUDA device function: call it from a @cuda.jit kernel")
 
-    stub.__name__ = stub.__qualname__ = name
-    stub.__doc__ = doc
-    return stub
+    def __repr__(self):
+        return f"<C++ binding {self.__name__}>"
 
 
-def _function(registries, glue, name, doc, rows, enums=None):
-    """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
-    ``enums``: per row, the (position, name) of its enums of other headers."""
-    key = _stub(name, doc)
-    if _SIMULATOR:
-        return key
-    cases = [_case(row) for row in rows]
-    for row, case in zip(rows, cases):
-        registries.target.lower(key, *case.args)(_lowering(glue, row))
-    shims = [row[0] for row in rows]
-    # (_PerArchTemplate: the archs section, in modules with such overloads)
-    base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate  # noqa: F821
-    attrs = {"key": key, "cases": cases, "glue": glue, "shims": shims}
-    if enums:  # (takes the place of the per-arch filter: no header binds both today)
-        attrs["apply"] = _enums_by_name(cases, enums)  # noqa: F821 (the enums section)
-    template = type(f"_Typing_{name}", (base,), attrs)
-    key._numba_type = types.Function(template)
-    registries.typing.register_global(key, key._numba_type)
-    return key
+_ANY_ARGUMENTS = types.VarArg(types.Any)
+
+
+class _Function(_Stub):
+    """One Python name bound to C++ overloads: rows of (shim, C++ name, ret, params, cooperative),
+    or a function returning them; ``enums``: per row, the (position, name) of its enums of other
+    headers. Its typing is built when a kernel first uses it (numba's typeof reads
+    ``_numba_type_``): a library binds thousands of names, a kernel uses a few, and building
+    them all was most of a large module's import time."""
+
+    def __init__(self, registries, glue, name, doc, rows, enums=None):
+        super().__init__(name, doc)
+        self._registries, self._glue, self._rows, self._enums = registries, glue, rows, enums
+        if rows and not _SIMULATOR:  # (one lowering: the row is found by the typed arguments)
+            registries.target.lower(self, _ANY_ARGUMENTS)(self._lower)
+        if registries.separate and not _SIMULATOR:  # (typed only once its registry is installed)
+            registries.typing.register_global(self, self._numba_type)
+
+    @property
+    def _numba_type_(self):
+        return None if self._registries.separate or _SIMULATOR else self._numba_type
+
+    @_functools.cached_property
+    def _numba_type(self):
+        rows = self._rows() if callable(self._rows) else self._rows
+        cases = [_case(row) for row in rows]
+        self._by_args = {case.args: row for row, case in zip(rows, cases)}
+        shims, glue = [row[0] for row in rows], self._glue
+        # (_PerArchTemplate: the archs section, in modules with such overloads)
+        base = _PerArchTemplate if any(s in glue.only for s in shims) else _ConcreteTemplate  # noqa: F821
+        attrs = {"key": self, "cases": cases, "glue": glue, "shims": shims}
+        if self._enums:  # (takes the place of the per-arch filter: no header binds both today)
+            attrs["apply"] = _enums_by_name(cases, self._enums)  # noqa: F821 (the enums section)
+        return types.Function(type(f"_Typing_{self.__name__}", (base,), attrs))
+
+    def _lower(self, context, builder, sig, args):
+        self._numba_type  # noqa: B018 (built by the typing that chose ``sig``)
+        return _lowering(self._glue, self._by_args[sig.args])(context, builder, sig, args)
+
+
+_function = _Function

@@ -325,7 +325,7 @@ def _function_template(site, name, doc, callee, params, ahead=()):
     """A Python name for a set of function templates (with the non-template overloads of the
     same C++ name: C++ overload resolution chooses among all of them). ``ahead``: instances in
     the module's glue (config Template Instances): (explicit template arguments, row)."""
-    stub = _stub(name, doc)
+    stub = _Stub(name, doc)
     if _SIMULATOR:
         return stub
     binding = _FunctionTemplate(callee, params, callee)
