@@ -56,3 +56,31 @@ def test_a_failing_batch_is_halved_until_the_failure_is_pinned(funcs_module, fun
     errors = check._pinned(funcs_module, window, (9, 0))
     assert [check.call_label(c) for c, e in zip(window, errors) if e] == [BROKEN]
     assert len(tried) == 1 + 2 * 4  # 1 failure in 16: the set, then both halves per level
+
+
+def test_links_are_unoptimised_and_a_failure_is_confirmed_by_an_optimised_link(
+    funcs_module, funcs, monkeypatch
+):
+    """-O0 links cost a fifth of -O3 ones (NVSHMEM's team reductions); a link that fails at -O0
+    is tried again as kernels are linked, and only that result counts."""
+    calls = check._arch_calls(funcs.plan, "sm_90", funcs_module)
+    calls = [c for c in calls if check.call_label(c) != BROKEN][:2]
+    real, seen, failing = check._link_together, [], set()
+
+    def link(libraries, cc, optimise=True):
+        seen.append(optimise)
+        real(libraries, cc, optimise)
+        if optimise in failing:
+            raise RuntimeError(f"link failed (optimise={optimise})")
+
+    monkeypatch.setattr(check, "_link_together", link)
+    for fails, outcome, tried in (
+        (set(), "", [False]),
+        ({False}, "", [False, True]),
+        ({False, True}, "RuntimeError: link failed (optimise=True)", [False, True]),
+    ):
+        failing.clear()
+        failing.update(fails)
+        seen.clear()
+        assert check._compile_and_link(funcs_module, calls, (9, 0)) == outcome
+        assert seen == tried

@@ -1,4 +1,4 @@
-# ruff: noqa: F401, F821 (names defined by core.py, which comes first in every module)
+# ruff: noqa: F821 (names defined by core.py, which comes first in every module)
 # ---- runtime section: vectors (CUDA vector types as Numba types) ------------------------------
 class _VectorTypes(dict):
     """numba-cuda's CUDA vector types by name, imported when first read (mostly by rows read when
