@@ -196,11 +196,13 @@ def _parse(
                 print(f"ast_canopy: {diag}", file=sys.stderr)
         if not bypass_parse_error and _has_errors(diags):
             raise ParseError(source_path, diags)
-        # Files the header itself brings in are read with NVRTC's macros already; the probe
-        # judges the others, which clang's CUDA wrapper read (e.g. runtime .hpp files).
-        reached = _clang.reached_from(tu, source_path)  # once: it walks every inclusion
+        # Files the header itself brings in are read with NVRTC's macros already (unless it was
+        # read as clang's wrapper does: a builtin, or a fallback); the probe judges the others,
+        # which clang's CUDA wrapper read (e.g. runtime .hpp files).
+        nvrtc_read = not builtin and plain is None
+        reached = _clang.reached_from(tu, source_path) if nvrtc_read else set()
         from_wrapper = [f for f in files_to_retain if os.path.realpath(f) not in reached]
-        unseen, skipped = ((), {}) if builtin else _unseen_by_nvrtc(
+        unseen, skipped = _unseen_by_nvrtc(
             main, source_path, from_wrapper, unsaved,
             _clang.probe_args(
                 arch, root, cxx_standard,
@@ -208,15 +210,18 @@ def _parse(
                 [*_as_list(defines), *(f"{n}={v}" for n, v in nvrtc_macros)],
             ),
         )  # fmt: skip
-        kept = [
-            f
-            for f in files_to_retain
-            if os.path.realpath(f) not in {d.location.file for d in unseen}
-        ]
+        # A builtin's files that NVRTC does not read are compiled into NVRTC: what they define
+        # it has; what they only declare (nvcc's intrinsics) it lacks: extract.py drops those.
+        unread = frozenset(d.location.file for d in unseen)
+        kept = [f for f in files_to_retain if builtin or os.path.realpath(f) not in unread]
         # Inside the ``with``: locations may point through links in the temp dir.
-        # Read without NVRTC's macros: what their #if branches leave out is not bound either.
+        # A fallback read without NVRTC's macros: what their #if branches leave out is not bound
+        # either (a builtin's are NVRTC's built-in declarations: kept)
         hidden = skipped if plain is not None else {}
-        declarations = extract.extract(tu, kept, diags + unseen, paths.include_dirs, hidden)
+        declarations = extract.extract(
+            tu, kept, diags + (() if builtin else unseen), paths.include_dirs, hidden,
+            unread if builtin else frozenset(),
+        )  # fmt: skip
         del tu  # disposed of here, not in a finalizer after the ``with`` (see ctrl_c_deferred)
         return declarations
 

@@ -95,6 +95,7 @@ def build_args(
         "-nocudalib",
         "-Wno-unknown-cuda-version",
         "-Wno-pragma-once-outside-header",  # headers are parsed as the main file
+        "-ferror-limit=0",  # (the 20th error would end the parse: some are only warnings here)
         "-resource-dir",  # two tokens, so libclang-ng does not append its own
         RESOURCE_DIR,
     ]
@@ -214,6 +215,15 @@ def _pch_problem(diag, pch: str) -> bool:
 _SEVERITY = {2: "warning", 3: "error", 4: "fatal"}
 
 
+# A header redeclaring what clang's CUDA wrapper (its stand-in for NVRTC's built-ins) declares
+# already, differently: crt/sm_80_rt.h's ``static __reduce_add_sync``. NVRTC sees one declaration.
+WRAPPER_CLASH_NOTE = " (clang's CUDA wrapper declares it; NVRTC has this declaration only)"
+_WRAPPER_CLASH = re.compile(
+    r"static declaration of '.*' follows non-static declaration"
+    r"|declaration of '.*' has a different language linkage"
+)
+
+
 def diagnostics(tu: cindex.TranslationUnit) -> tuple[Diagnostic, ...]:
     out = []
     real = _realpaths()
@@ -222,14 +232,21 @@ def diagnostics(tu: cindex.TranslationUnit) -> tuple[Diagnostic, ...]:
             continue
         loc = d.location
         file = real(loc.file.name) if loc.file else "<command line>"
-        out.append(
-            Diagnostic(
-                severity=_SEVERITY.get(d.severity, "error"),
-                location=Location(file, loc.line, loc.column),
-                message=d.spelling,
-            )
-        )
+        severity, message = _SEVERITY.get(d.severity, "error"), d.spelling
+        if severity == "error" and _WRAPPER_CLASH.fullmatch(message) and _clashes_with_wrapper(d):
+            severity = "warning"
+            message += WRAPPER_CLASH_NOTE
+        out.append(Diagnostic(severity, Location(file, loc.line, loc.column), message))
     return tuple(out)
+
+
+def _clashes_with_wrapper(d: cindex.Diagnostic) -> bool:
+    """Whether the earlier declaration a diagnostic's note points to is clang's CUDA wrapper's."""
+    for note in d.children:
+        name = note.location.file.name if note.location.file else ""
+        if name.startswith(RESOURCE_DIR) and os.path.basename(name).startswith("__clang_cuda"):
+            return True
+    return False
 
 
 def location(cursor: Cursor) -> tuple[int, int, int]:

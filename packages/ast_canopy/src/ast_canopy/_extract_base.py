@@ -33,11 +33,23 @@ class _ExtractorBase:
     """One extraction pass; holds the per-run caches (never shared between runs)."""
 
     def __init__(
-        self, tu, retain: frozenset[str], toolkit: tuple[str, ...] = (), hidden=None
+        self,
+        tu,
+        retain: frozenset[str],
+        toolkit: tuple[str, ...] = (),
+        hidden=None,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        unread_builtins: frozenset[str] = frozenset(),
     ) -> None:
         self.tu = tu
         self.retain = retain
+        self.wrapper_clashes = frozenset(
+            (d.location.file, d.location.line, d.location.column)
+            for d in diagnostics
+            if d.message.endswith(_clang.WRAPPER_CLASH_NOTE)
+        )
         self.hidden: _clang.LineRanges = hidden or {}  # (extract.py: _hidden_from_nvrtc)
+        self.unread_builtins = unread_builtins
         self.hidden_diagnostics: list[Diagnostic] = []
         self.toolkit = toolkit  # the CUDA toolkit's include dirs ("/" ended): Function.is_defined
         # file names of the toolkit's headers: a vendored copy (numba-cuda's include/12/

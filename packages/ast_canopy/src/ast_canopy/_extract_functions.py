@@ -89,8 +89,12 @@ class _FunctionExtractor(_ExtractorBase):
             or bool(self.toolkit and loc.file.startswith(self.toolkit))
             or os.path.basename(loc.file) in self.toolkit_names,
             is_specialization=not template and c.specialized_template is not None,
-            is_invalid=_clang.is_invalid_declaration(c)
-            or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ()),
+            # (a redeclaration of clang's CUDA wrapper's is invalid to clang only: _clang.py)
+            is_invalid=(loc.file, loc.line, loc.column) not in self.wrapper_clashes
+            and (
+                _clang.is_invalid_declaration(c)
+                or any(_clang.is_invalid_declaration(p) for p in c.get_arguments() or ())
+            ),
         )
 
     def _method(

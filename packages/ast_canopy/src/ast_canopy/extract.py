@@ -100,12 +100,14 @@ class _Extractor(_RecordExtractor):
     def _hidden_from_nvrtc(self, c: Cursor, loc: Location) -> bool:
         """Whether ``c`` lies in an ``#if`` branch that NVRTC's macros skip (a header read
         without them, see ``parse_declarations``); such a declaration is reported, not kept."""
-        if not any(a <= loc.line <= b for a, b in self.hidden.get(loc.file, ())):
+        if any(a <= loc.line <= b for a, b in self.hidden.get(loc.file, ())):
+            why = "inside an #if branch its macros, e.g. __CUDACC_RTC__, leave out"
+        elif loc.file in self.unread_builtins and c.get_definition() is None:
+            why = "declared only, in a built-in header NVRTC does not read: an nvcc intrinsic"
+        else:
             return False
-        message = (
-            f"{c.spelling or 'this declaration'} is not bound: NVRTC does not compile it (inside "
-            "an #if branch its macros, e.g. __CUDACC_RTC__, leave out)"
-        )
+        what = c.spelling or "this declaration"
+        message = f"{what} is not bound: NVRTC does not compile it ({why})"
         self.hidden_diagnostics.append(Diagnostic("warning", loc, message))
         return True
 
@@ -146,12 +148,15 @@ def extract(
     diagnostics: tuple[Diagnostic, ...] = (),
     toolkit_dirs: Iterable[str] = (),
     hidden: _clang.LineRanges | None = None,
+    unread_builtins: frozenset[str] = frozenset(),
 ) -> Declarations:
     """Build :class:`Declarations` from ``tu``, keeping declarations of ``files_to_retain``;
     ``toolkit_dirs``: the CUDA toolkit's include dirs (see ``Function.is_defined``); ``hidden``:
-    per file, line ranges whose declarations NVRTC does not see (reported, not kept)."""
+    per file, line ranges whose declarations NVRTC does not see; ``unread_builtins``: built-in
+    headers NVRTC does not read, whose declared-only functions it lacks (both reported, not
+    kept)."""
     retain = frozenset(os.path.realpath(f) for f in files_to_retain)
     toolkit = tuple(os.path.join(os.path.realpath(d), "") for d in toolkit_dirs)
-    ex = _Extractor(tu, retain, toolkit, hidden or {})
+    ex = _Extractor(tu, retain, toolkit, hidden or {}, diagnostics, unread_builtins)
     ex.run()
     return ex.result(diagnostics)

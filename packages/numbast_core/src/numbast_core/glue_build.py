@@ -113,13 +113,17 @@ def _chunk(
     only = dict(glue.only)
     names = [n for n in names if arch in only.get(n, (arch,))]
     dropped: list[str] = []
+    done: dict[tuple[str, ...], bytes | str] = {}  # (the shims left after a drop: compiled)
 
     def compile_(some: list[str]) -> bytes | str:
         nonlocal pch
+        if tuple(some) in done:
+            return done[tuple(some)]
         result = _ltoir(glue.source(some)[0], arch, dirs, glue.headers, pch)
         if pch and isinstance(result, str) and _PCH_ERROR.search(result):
             pch = None  # NVRTC would not use it: compile the headers again
             result = _ltoir(glue.source(some)[0], arch, dirs, glue.headers)
+        done[tuple(some)] = result
         return result
 
     while names:
@@ -127,12 +131,32 @@ def _chunk(
         result = compile_(names)
         if isinstance(result, bytes):
             return result, dropped
-        hits = nvrtc._blamed(result, owner)
-        if not hits:  # an error inside a header blames no shim line: bisect the shims
-            hits = set(bisect._bisect(names, lambda some: _log(compile_(some)), result))
+        hits = nvrtc._blamed(result, owner) or _culprits(glue, names, result, compile_)
         dropped += sorted(hits)
         names = [n for n in names if n not in dropped]
     return b"", dropped
+
+
+def _culprits(glue: GlueSource, names: list[str], log: str, compile_) -> set[str]:
+    """The shims that break a compile whose ``log`` blames no shim line (an error inside a
+    header): those calling a function the log says is declared but not defined when the rest
+    compiles without them (cooperative_groups: 2 compiles, not 16), else found by bisection."""
+    suspects = _calling_undefined(log, glue, names)
+    rest = [n for n in names if n not in suspects]
+    if suspects and rest and isinstance(compile_(rest), bytes):
+        names = suspects
+    return set(bisect._bisect(names, lambda some: _log(compile_(some)), log))
+
+
+_UNDEFINED = re.compile(r'function "(?:[\w:]*::)?(\w+)" was referenced but not defined')
+
+
+def _calling_undefined(log: str, glue: GlueSource, names: list[str]) -> list[str]:
+    """The shims that call a function NVRTC's ``log`` says is declared but not defined (by its
+    name): likely culprits, tried before bisecting (cooperative_groups: 2 compiles, not 16)."""
+    called = set(_UNDEFINED.findall(log))
+    texts = dict(glue.shims)
+    return [n for n in names if any(f"{c}(" in texts[n] for c in called)]
 
 
 def _log(result: bytes | str) -> str:
