@@ -110,3 +110,19 @@ def test_a_header_read_without_nvrtc_macros_binds_only_what_nvrtc_compiles(tmp_p
         (d.location.line, d.message.split()[0]) for d in decls.diagnostics if "#if" in d.message
     ]
     assert hidden == [(8, "host_only"), (9, "launch"), (12, "plain_only")]
+
+
+def test_redeclarations_of_clangs_wrapper_intrinsics_are_bound_as_nvrtc_sees_them():
+    """crt/sm_80_rt.h redeclares what clang's CUDA wrapper declares (``static``, or extern "C"):
+    warnings, and the declarations stay valid. Its .hpp, which NVRTC does not read, keeps only
+    definitions: its declared-only ``*_impl`` are nvcc intrinsics NVRTC lacks."""
+    h = os.path.join(find_cuda_paths().toolkit_root, "include", "crt", "sm_80_rt.h")
+    decls = ast_canopy.parse(h, [h, h[:-1] + "hpp"], "sm_90")
+    names = {f.name for f in decls.functions}
+    assert {"__reduce_add_sync", "__reduce_xor_sync", "__nv_memcpy_async_shared_global_4"} <= names
+    assert not any(f.is_invalid for f in decls.functions)
+    assert not [n for n in names if n.endswith("_impl")]
+    clashes = [d for d in decls.diagnostics if "clang's CUDA wrapper declares it" in d.message]
+    assert clashes and all(d.severity == "warning" for d in clashes)
+    intrinsics = [d.message.split()[0] for d in decls.diagnostics if "nvcc intrinsic" in d.message]
+    assert "__reduce_add_sync_unsigned_impl" in intrinsics

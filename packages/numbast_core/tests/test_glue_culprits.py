@@ -1,0 +1,45 @@
+"""A glue compile that fails inside a header (NVRTC's log names no shim line) finds the shims
+that break it: first those calling the function the log names as declared but not defined,
+else by bisection."""
+
+from __future__ import annotations
+
+from numbast_core import glue_build
+
+LOG = (
+    'cooperative_groups.h(136): error: function "cooperative_groups::__v1::thread_group::'
+    'num_threads" was referenced but not defined\n'
+)
+
+
+def _glue(shims):
+    return glue_build.GlueSource("", tuple(shims.items()), "_s", (), ())
+
+
+def _compiler(breaking, tried):
+    def compile_(names):
+        tried.append(list(names))
+        return "log" if set(names) & breaking else b"ltoir"
+
+    return compile_
+
+
+def test_the_shims_calling_the_undefined_function_are_tried_first():
+    shims = {f"s{i}": f"void s{i}() {{ f{i}(); }}" for i in range(16)}
+    shims["s9"] = "void s9(thread_group* g) { g->num_threads(); }"
+    tried: list[list[str]] = []
+    names = sorted(shims)
+    found = glue_build._culprits(_glue(shims), names, LOG, _compiler({"s9"}, tried))
+    assert found == {"s9"}
+    assert tried == [[n for n in names if n != "s9"]]  # one compile, not a bisection
+
+
+def test_without_a_named_function_or_when_the_rest_fails_too_it_bisects():
+    shims = {f"s{i}": f"void s{i}() {{ g{i}->num_threads(); }}" for i in range(4)}
+    shims["t"] = "void t() { other(); }"
+    names = sorted(shims)
+    for log in (LOG, "cooperative_groups.h(9): error: something else\n"):
+        tried: list[list[str]] = []
+        found = glue_build._culprits(_glue(shims), names, log, _compiler({"t"}, tried))
+        assert found == {"t"}
+        assert len(tried) > 1
