@@ -577,7 +577,60 @@ def kernel(ax, ay, b, rx, ry):
     block=THREADS,
 )
 
-CASES = (CG, CG_REDUCE, PIPELINE, BARRIER, ATOMICS, OWN_WIDTHS, OWN_STRUCTS, OWN_VECTORS)
+# ---------------------------------------------------------------------------------------------
+# crt/sm_80_rt.h: the warp reduce intrinsics (__reduce_*_sync), int and unsigned overloads
+
+REDUCTIONS = tuple(
+    (f"{op}_{t[0]}", op, "int32" if t == "int" else "uint32")
+    for t, ops in (
+        ("int", ("add", "min", "max")),
+        ("uns", ("add", "min", "max", "and", "or", "xor")),
+    )
+    for op in ops
+)
+
+
+def _warp_reduce_expected(given):
+    signed = given["vals"].reshape(-1, 32).astype(np.int64)
+    bits = given["vals"].view(np.uint32).reshape(-1, 32)
+    folds = {"add": np.sum, "min": np.min, "max": np.max, "and": np.bitwise_and.reduce,
+             "or": np.bitwise_or.reduce, "xor": np.bitwise_xor.reduce}  # fmt: skip
+    out = {}
+    for name, op, dtype in REDUCTIONS:
+        lanes = signed if dtype == "int32" else bits.astype(np.uint64)
+        warp = folds[op](lanes, axis=1)  # (an unsigned sum wraps in the cast, as in C++)
+        out[name] = np.repeat(warp, 32).astype(np.dtype(dtype))
+    return out
+
+
+WARP_REDUCE = Case(
+    name="warp_reduce_sync",
+    what="__reduce_add/min/max_sync (int and unsigned overloads) and __reduce_and/or/xor_sync "
+    "over full warps (crt/sm_80_rt.h)",
+    modules=(("sm80", "crt_sm_80_rt"),),
+    buffers=(
+        Buffer("vals", "int32", N, "small"),
+        *(Buffer(name, dtype, N, output=True) for name, _, dtype in REDUCTIONS),
+    ),
+    numba="def kernel(vals, " + ", ".join(n for n, _, _ in REDUCTIONS) + "):\n"
+    "    i = cuda.grid(1)\n    mask = types.uint32(0xFFFFFFFF)\n"
+    + "".join(
+        f"    {n}[i] = sm80.__reduce_{op}_sync(mask, "
+        f"{'vals[i]' if t == 'int32' else 'types.uint32(vals[i])'})\n"
+        for n, op, t in REDUCTIONS
+    ),
+    cxx="    int i = blockIdx.x * blockDim.x + threadIdx.x;\n    unsigned mask = 0xFFFFFFFFu;\n"
+    + "".join(
+        f"    {n}[i] = __reduce_{op}_sync(mask, {'' if t == 'int32' else '(unsigned)'}vals[i]);\n"
+        for n, op, t in REDUCTIONS
+    ),
+    grid=BLOCKS,
+    block=THREADS,
+    expected=_warp_reduce_expected,
+)
+
+CASES = (CG, CG_REDUCE, PIPELINE, BARRIER, ATOMICS, WARP_REDUCE, OWN_WIDTHS, OWN_STRUCTS,
+         OWN_VECTORS)  # fmt: skip
 
 
 def configs() -> dict[str, None]:
