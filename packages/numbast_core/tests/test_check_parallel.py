@@ -61,8 +61,8 @@ def test_a_failing_batch_is_halved_until_the_failure_is_pinned(funcs_module, fun
 def test_links_are_unoptimised_and_a_failure_is_confirmed_by_an_optimised_link(
     funcs_module, funcs, monkeypatch
 ):
-    """-O0 links cost a fifth of -O3 ones (NVSHMEM's team reductions); a link that fails at -O0
-    is tried again as kernels are linked, and only that result counts."""
+    """Links with ptxas at -O0 cost about half (NVSHMEM's team reductions); a link that fails
+    there is tried again as kernels are linked, and only that result counts."""
     calls = check._arch_calls(funcs.plan, "sm_90", funcs_module)
     calls = [c for c in calls if check.call_label(c) != BROKEN][:2]
     real, seen, failing = check._link_together, [], set()

@@ -175,7 +175,7 @@ def _compile_and_link_kernels(
             kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
             library._entry_name = cres.fndesc.llvm_func_name
             libraries.append(library)
-        try:  # unoptimised first: 5x less nvJitLink time (an NVSHMEM team reduction: 27 -> 5 s)
+        try:  # ptxas -O0 first: an NVSHMEM team reduction links in 14 CPU s, not 27
             _link_together(libraries, cc, optimise=False)
         except Exception:  # what fails is linked again as a kernel is, so a finding is real
             _link_together(libraries, cc)
@@ -186,14 +186,16 @@ def _compile_and_link_kernels(
 
 def _link_together(libraries: Sequence[Any], cc: tuple, optimise: bool = True) -> None:
     """One nvJitLink of several kernels' LTO-IR and the files they link (each once), as numba's
-    ``get_cubin`` links one kernel's; ``optimise=False``: at -O0 (LTO and ptxas)."""
+    ``get_cubin`` links one kernel's; ``optimise=False``: ptxas at -O0. (LTO at -O0 too would
+    be faster still for NVSHMEM's collectives, 5 s, but it leaves curand's MTGP32 state copies
+    unoptimised: one callable then took 206 s, not 1.)"""
     from numba.cuda.cudadrv import driver
     from numba.cuda.cudadrv.libs import get_cudalib
 
     class Linker(driver._Linker):
         def _get_linker_options(self, ptx):
             options = super()._get_linker_options(ptx)
-            return options if optimise else dataclasses.replace(options, optimization_level=0)
+            return options if optimise else dataclasses.replace(options, ptxas_options=["-O0"])
 
     linker = Linker(cc=cc, lto=True)
     files: dict[Any, None] = {}
