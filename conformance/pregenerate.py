@@ -21,6 +21,23 @@ from pathlib import Path
 from conformance.cpu import CONFIGS, headers
 from conformance.gpu_backend import BACKENDS, NUMBA_CUDA
 
+# Toolkit corpus headers (conformance/corpus) whose numeric functions the GPU tier also compares
+# with native C++: rounding-mode arithmetic and conversions, SIMD video intrinsics, cmath's float
+# and double overloads, dot products.
+TOOLKIT_NUMERIC = (
+    "crt_device_functions",
+    "crt_device_double_functions",
+    "crt_math_functions",
+    "sm_61_intrinsics",
+)
+
+
+def config_file(header: str) -> Path:
+    """A conformance config, else a toolkit corpus one."""
+    own = CONFIGS / f"{header}.yml"
+    return own if own.exists() else CONFIGS.parent / "corpus" / f"{header}.yml"
+
+
 NUMERIC = {
     "types.boolean", "types.int8", "types.int16", "types.int32", "types.int64", "types.uint8",
     "types.uint16", "types.uint32", "types.uint64", "types.float16", "types.bfloat16",
@@ -184,8 +201,8 @@ def pregenerate(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"arch": arch, "backend": backend, "headers": {}}
-    for header in names or headers():
-        config = numbast_core.load_config(CONFIGS / f"{header}.yml").with_arch(arch)
+    for header in names or [*headers(), *TOOLKIT_NUMERIC]:
+        config = numbast_core.load_config(config_file(header)).with_arch(arch)
         config = dataclasses.replace(config, backend=backend)
         result = numbast_core.generate(config, out_dir)
         compared, skipped = manifest_entries(header, result.plan)

@@ -15,12 +15,14 @@ import pytest
 
 from conformance.cpu import headers
 from conformance.gpu_backend import NUMBA_CUDA, toolkit
+from conformance.pregenerate import TOOLKIT_NUMERIC
 
 pytestmark = pytest.mark.gpu
 
-# Every config is compared function by function; curand's generators get the sequence test.
+# Every config is compared function by function, and the toolkit headers of TOOLKIT_NUMERIC;
+# curand's generators get the sequence test.
 SEQUENCE_HEADERS = {"curand_kernel"}
-NUMERIC_HEADERS = tuple(h for h in headers() if h not in SEQUENCE_HEADERS)
+NUMERIC_HEADERS = (*(h for h in headers() if h not in SEQUENCE_HEADERS), *TOOLKIT_NUMERIC)
 
 
 def _unavailable(reason: str):

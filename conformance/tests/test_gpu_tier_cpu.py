@@ -126,6 +126,31 @@ def test_kernels_compile_and_link_for_sm90(pregenerated, manifest, header, every
     assert h.compile_cxx(info["prelude"] + "\n" + "\n".join(kernels), "sm_90")
 
 
+@pytest.mark.slow
+def test_toolkit_numeric_headers_kernels_compile_and_link(tmp_path):
+    """The toolkit headers the GPU tier also compares: one kernel per harness shape links, and
+    the C++ reference kernels of every callable compile."""
+    from conformance.gpu_tier import import_module, load_manifest
+    from conformance.pregenerate import TOOLKIT_NUMERIC, pregenerate
+
+    pregenerate(tmp_path, "sm_90", list(TOOLKIT_NUMERIC))
+    manifest = load_manifest(tmp_path)
+    for header in TOOLKIT_NUMERIC:
+        info = manifest["headers"][header]
+        assert info["callables"], header
+        module = import_module(tmp_path, info["module"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for e in _one_per_shape(info["callables"]):
+                assert h.link_numba_kernel(module, e, h.enum_choices(e)[-1]), e["label"]
+        kernels = [
+            h.cxx_kernel_source("", e, c, name=f"k{k}_{j}")
+            for k, e in enumerate(info["callables"])
+            for j, c in enumerate(h.enum_choices(e))
+        ]
+        assert h.compile_cxx(info["prelude"] + "\n" + "\n".join(kernels), "sm_90"), header
+
+
 def test_native_kernel_calls_the_function_directly(manifest):
     entry = next(e for e in manifest["headers"]["cuda_fp8"]["callables"]
                  if e["label"] == "cvt_float_to_fp8")  # fmt: skip
