@@ -467,6 +467,12 @@ def cuda_include_dirs() -> list[str]:
         except Exception:  # no CCCL wheel: the toolkit's include/cccl, if any
             cccl = None
         dirs.append(cccl.abs_path if cccl is not None else os.path.join(dirs[0], "cccl"))
+        if not os.path.isdir(os.path.join(dirs[0], "crt")):  # no nvidia-cuda-crt wheel: nvcc's
+            try:
+                nvcc = pathfinder.find_nvidia_header_directory("nvcc")
+            except Exception:
+                nvcc = None
+            dirs += [nvcc] if nvcc and nvcc not in dirs else []
     if not dirs:
         home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
         dirs = [os.path.join(home, "include"), os.path.join(home, "include", "cccl")]
