@@ -219,6 +219,7 @@ def _function(registries, glue, name, doc, rows, enums=None):
     """Bind one Python name to C++ overloads: rows of (shim, C++ name, ret, params, cooperative);
     ``enums``: per row, the (position, name) of its enums of other headers."""
     key = _stub(name, doc)
+    rows = rows() if callable(rows) else rows  # (rows the renderer defers: read at once here)
     cases = [_case(row) for row in rows]
     shims = [row[0] for row in rows]
     # overloads declared on some GPU archs only type for kernels compiled for those
