@@ -41,13 +41,6 @@ TIMEOUT = 180  # seconds per child process (compiles included)
 # generation (CPU machine)
 
 
-def _config_path(config: str) -> Path:
-    for folder in (HERE / "configs", HERE / "corpus", HERE / "kernels"):
-        if (folder / f"{config}.yml").exists():
-            return folder / f"{config}.yml"
-    raise FileNotFoundError(f"no config {config}.yml in conformance/configs, corpus or kernels")
-
-
 def includes(prelude: str) -> list[str]:
     """The ``#include`` lines of a module's glue prelude (the rest, the placement-new helper,
     would be defined twice in a kernel using several modules)."""
@@ -68,7 +61,7 @@ def generate(out: Path, arch: str = "sm_90") -> dict:
     from numbast_core import stdcompat
     from numbast_core.render import prelude
 
-    from conformance.pregenerate import pregenerate
+    from conformance.pregenerate import config_file, pregenerate
 
     out.mkdir(parents=True, exist_ok=True)
     own = out / "own"
@@ -81,7 +74,7 @@ def generate(out: Path, arch: str = "sm_90") -> dict:
         (std / name).write_text(text, encoding="utf-8")
     modules, preludes = {}, {}
     for config in kc.configs():
-        path = own / "own_api.yml" if config == "own_api" else _config_path(config)
+        path = own / "own_api.yml" if config == "own_api" else config_file(config)
         result = numbast_core.generate(numbast_core.load_config(path).with_arch(arch), out)
         modules[config] = result.path.name
         preludes[config] = prelude(result.plan)

@@ -33,9 +33,11 @@ TOOLKIT_NUMERIC = (
 
 
 def config_file(header: str) -> Path:
-    """A conformance config, else a toolkit corpus one."""
-    own = CONFIGS / f"{header}.yml"
-    return own if own.exists() else CONFIGS.parent / "corpus" / f"{header}.yml"
+    """A conformance config, else a toolkit corpus one, else a kernel-suite one."""
+    for folder in (CONFIGS, CONFIGS.parent / "corpus", CONFIGS.parent / "kernels"):
+        if (folder / f"{header}.yml").exists():
+            return folder / f"{header}.yml"
+    raise FileNotFoundError(f"no config {header}.yml in conformance/configs, corpus or kernels")
 
 
 NUMERIC = {
