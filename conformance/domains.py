@@ -95,6 +95,12 @@ OVERRIDES: dict[tuple[str, str], dict[int, list]] = {
     for shuffle in ("__shfl_sync", "__shfl_up_sync", "__shfl_down_sync", "__shfl_xor_sync")
 }
 
+# Bessel functions of order n iterate n times per call (a recurrence): orders over the whole
+# int range keep a warp busy for billions of steps (the crt_math_functions tier never ended).
+# Orders from -4 (NaN in C++) to 127 cover every branch.
+_BESSEL_ORDER = {0: list(range(-4, 128))}
+OVERRIDES |= {("crt_math_functions", f): _BESSEL_ORDER for f in ("jn", "yn")}
+
 # `cudaRoundMode` parameters take only the modes each header supports: anything else fails the
 # header's own `assert` (device assert, which loses the CUDA context) in C++ as in the binding.
 # cudaRoundNearest = 0, cudaRoundZero = 1, cudaRoundPosInf = 2 (cuda_fp8: the e8m0 conversions).
