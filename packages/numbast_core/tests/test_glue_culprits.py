@@ -43,3 +43,17 @@ def test_without_a_named_function_or_when_the_rest_fails_too_it_bisects():
         found = glue_build._culprits(_glue(shims), names, log, _compiler({"t"}, tried))
         assert found == {"t"}
         assert len(tried) > 1
+
+
+def test_the_shim_bound_to_the_undefined_function_is_the_one_suspect():
+    """Eight shims call some ``num_threads``; the one whose mangled name spells
+    ``cooperative_groups::__v1::thread_group::num_threads`` is tried alone (as in
+    cooperative_groups.h, where the glue then compiles twice, not nine times)."""
+    bound = "__numbast_cg__ZNK18cooperative_groups4__v112thread_group11num_threadsEv"
+    shims = {f"s{i}": f"void s{i}(T{i}* g) {{ g->num_threads(); }}" for i in range(7)}
+    shims[bound] = f"void {bound}(thread_group* g) {{ g->num_threads(); }}"
+    tried: list[list[str]] = []
+    names = sorted(shims)
+    found = glue_build._culprits(_glue(shims), names, LOG, _compiler({bound}, tried))
+    assert found == {bound}
+    assert tried == [[n for n in names if n != bound]]

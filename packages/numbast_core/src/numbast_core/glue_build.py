@@ -148,15 +148,23 @@ def _culprits(glue: GlueSource, names: list[str], log: str, compile_) -> set[str
     return set(bisect._bisect(names, lambda some: _log(compile_(some)), log))
 
 
-_UNDEFINED = re.compile(r'function "(?:[\w:]*::)?(\w+)" was referenced but not defined')
+_UNDEFINED = re.compile(r'function "((?:[\w]+::)*)(\w+)" was referenced but not defined')
 
 
 def _calling_undefined(log: str, glue: GlueSource, names: list[str]) -> list[str]:
-    """The shims that call a function NVRTC's ``log`` says is declared but not defined (by its
-    name): likely culprits, tried before bisecting (cooperative_groups: 2 compiles, not 16)."""
-    called = set(_UNDEFINED.findall(log))
+    """The shims that call a function NVRTC's ``log`` says is declared but not defined: likely
+    culprits, tried before bisecting. A shim bound to that very function (its name ends in the
+    C++ mangled name, which spells the qualified name as length-prefixed parts) is the one;
+    else every shim whose text calls a function of that name (cooperative_groups: 2 compiles,
+    not 16: eight shims call some ``num_threads``, one binds ``thread_group::num_threads``)."""
     texts = dict(glue.shims)
-    return [n for n in names if any(f"{c}(" in texts[n] for c in called)]
+    suspects: list[str] = []
+    for scope, name in set(_UNDEFINED.findall(log)):
+        parts = [*scope.split("::")[:-1], name]
+        mangled = "".join(f"{len(p)}{p}" for p in parts)
+        bound = [n for n in names if mangled in n]
+        suspects += bound or [n for n in names if f"{name}(" in texts[n]]
+    return [n for n in names if n in suspects]
 
 
 def _log(result: bytes | str) -> str:
