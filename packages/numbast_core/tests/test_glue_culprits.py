@@ -4,7 +4,7 @@ else by bisection."""
 
 from __future__ import annotations
 
-from numbast_core import glue_build
+from numbast_core import glue_build, glue_culprits
 
 LOG = (
     'cooperative_groups.h(136): error: function "cooperative_groups::__v1::thread_group::'
@@ -29,7 +29,7 @@ def test_the_shims_calling_the_undefined_function_are_tried_first():
     shims["s9"] = "void s9(thread_group* g) { g->num_threads(); }"
     tried: list[list[str]] = []
     names = sorted(shims)
-    found = glue_build._culprits(_glue(shims), names, LOG, _compiler({"s9"}, tried))
+    found = glue_culprits.culprits(_glue(shims), names, LOG, _compiler({"s9"}, tried))
     assert found == {"s9"}
     assert tried == [[n for n in names if n != "s9"]]  # one compile, not a bisection
 
@@ -40,7 +40,7 @@ def test_without_a_named_function_or_when_the_rest_fails_too_it_bisects():
     names = sorted(shims)
     for log in (LOG, "cooperative_groups.h(9): error: something else\n"):
         tried: list[list[str]] = []
-        found = glue_build._culprits(_glue(shims), names, log, _compiler({"t"}, tried))
+        found = glue_culprits.culprits(_glue(shims), names, log, _compiler({"t"}, tried))
         assert found == {"t"}
         assert len(tried) > 1
 
@@ -54,6 +54,6 @@ def test_the_shim_bound_to_the_undefined_function_is_the_one_suspect():
     shims[bound] = f"void {bound}(thread_group* g) {{ g->num_threads(); }}"
     tried: list[list[str]] = []
     names = sorted(shims)
-    found = glue_build._culprits(_glue(shims), names, LOG, _compiler({bound}, tried))
+    found = glue_culprits.culprits(_glue(shims), names, LOG, _compiler({bound}, tried))
     assert found == {bound}
     assert tried == [[n for n in names if n != bound]]

@@ -32,7 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .runtime_sections import bisect, nvrtc  # (the generated runtime's own code)
+from .glue_culprits import culprits
+from .runtime_sections import nvrtc  # (the generated runtime's own code)
 
 CHUNK_SIZE = 128  # shims per chunk, for a glue of more than SPLIT_ABOVE shims
 SPLIT_ABOVE = 512
@@ -131,45 +132,10 @@ def _chunk(
         result = compile_(names)
         if isinstance(result, bytes):
             return result, dropped
-        hits = nvrtc._blamed(result, owner) or _culprits(glue, names, result, compile_)
+        hits = nvrtc._blamed(result, owner) or culprits(glue, names, result, compile_)
         dropped += sorted(hits)
         names = [n for n in names if n not in dropped]
     return b"", dropped
-
-
-def _culprits(glue: GlueSource, names: list[str], log: str, compile_) -> set[str]:
-    """The shims that break a compile whose ``log`` blames no shim line (an error inside a
-    header): those calling a function the log says is declared but not defined when the rest
-    compiles without them (cooperative_groups: 2 compiles, not 16), else found by bisection."""
-    suspects = _calling_undefined(log, glue, names)
-    rest = [n for n in names if n not in suspects]
-    if suspects and rest and isinstance(compile_(rest), bytes):
-        names = suspects
-    return set(bisect._bisect(names, lambda some: _log(compile_(some)), log))
-
-
-_UNDEFINED = re.compile(r'function "((?:[\w]+::)*)(\w+)" was referenced but not defined')
-
-
-def _calling_undefined(log: str, glue: GlueSource, names: list[str]) -> list[str]:
-    """The shims that call a function NVRTC's ``log`` says is declared but not defined: likely
-    culprits, tried before bisecting. A shim bound to that very function (its name ends in the
-    C++ mangled name, which spells the qualified name as length-prefixed parts) is the one;
-    else every shim whose text calls a function of that name (cooperative_groups: 2 compiles,
-    not 16: eight shims call some ``num_threads``, one binds ``thread_group::num_threads``)."""
-    texts = dict(glue.shims)
-    suspects: list[str] = []
-    for scope, name in set(_UNDEFINED.findall(log)):
-        parts = [*scope.split("::")[:-1], name]
-        mangled = "".join(f"{len(p)}{p}" for p in parts)
-        bound = [n for n in names if mangled in n]
-        suspects += bound or [n for n in names if f"{name}(" in texts[n]]
-    return [n for n in names if n in suspects]
-
-
-def _log(result: bytes | str) -> str:
-    """NVRTC's log of a compile's result; "" when it compiled."""
-    return "" if isinstance(result, bytes) else result
 
 
 def _links_together(parts: list[bytes], arch: str) -> bool:
