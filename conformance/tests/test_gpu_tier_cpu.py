@@ -94,7 +94,7 @@ def _one_per_shape(entries: list[dict]) -> list[dict]:
     ("header", "every"),
     [
         ("cuda_fp8", False),
-        ("cuda_fp4", False),
+        pytest.param("cuda_fp4", False, marks=pytest.mark.slow),  # fp8's shapes, other widths
         ("cuda_fp16", False),
         pytest.param("cuda_fp8", True, marks=pytest.mark.slow),
         pytest.param("cuda_fp4", True, marks=pytest.mark.slow),

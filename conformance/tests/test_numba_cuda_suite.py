@@ -95,6 +95,7 @@ def test_loads_a_module_in_this_process():
 """
 
 
+@pytest.mark.slow  # a pytest -n 2 in a subprocess: two more numba-cuda imports
 def test_recorder_under_xdist_sees_what_the_workers_loaded(tmp_path):
     pytest.importorskip("xdist")
     (tmp_path / "test_worker.py").write_text(WORKER_LOADS)
@@ -127,7 +128,7 @@ class TestLikeCUDATestCase(unittest.TestCase):
 
 
 @pytest.mark.skipif(numba_cuda_package_dir() is None, reason="numba-cuda is not installed")
-@pytest.mark.parametrize("dump", [False, True])
+@pytest.mark.parametrize("dump", [pytest.param(False, marks=pytest.mark.slow), True])
 def test_numba_cuda_pytest_setup(tmp_path, dump):
     (tmp_path / "test_style.py").write_text(NUMBA_CUDA_STYLE)
     args = ["-c", str(numba_cuda_suite.INI), "-p", "conformance.numba_cuda_pytest", "-s", "-rA"]

@@ -179,7 +179,9 @@ def test_where_internal_modules_come_from():
 
 
 @needs_numba_cuda
-@pytest.mark.parametrize("how", ["option", "env", "none"])
+# one way in the fast tier; the other two (another subprocess pytest each) in the slow one
+@pytest.mark.parametrize("how", [pytest.param("option", marks=pytest.mark.slow), "env",
+                                 pytest.param("none", marks=pytest.mark.slow)])  # fmt: skip
 def test_pytest_plugin_swaps_before_tests_import_numba_cuda(tmp_path, how):
     stubs = _stub_modules(tmp_path / "stubs")
     (tmp_path / "test_probe.py").write_text(PLUGIN_TEST)

@@ -92,3 +92,18 @@ def test_a_big_struct_is_copied_whole(generated):
     cres = compile_cuda(copy, types.void, (pointer, pointer), cc=(9, 0))
     ir = "\n".join(cres.library.llvm_strs)
     assert ir.count("extractvalue") + ir.count("insertvalue") < 10
+
+
+def test_lto_stays_optimised_for_kernels_passing_big_structs(generated):
+    """A kernel of one callable links with LTO at -O0 only when it passes no struct of more
+    than check.BIG_STRUCT bytes: unoptimised, a 4 KiB struct is copied field by field (curand's
+    MTGP32 state: 206 s instead of 1); a light kernel of several callables keeps it too."""
+    from numbast_core import check
+
+    module = check._imported(generated.path, generated.plan)
+    calls = {check.call_label(c): c for c in check._arch_calls(generated.plan, "sm_90", module)}
+    assert calls["flag"].overload.params  # a 28-byte struct by reference: small
+    assert check._lto_at_o0_pays(module, [[calls["flag"]]])
+    for big in ("peek", "draw", "put"):  # Big by value, by pointer, by reference
+        assert not check._lto_at_o0_pays(module, [[calls[big]]]), big
+    assert not check._lto_at_o0_pays(module, [[calls["flag"], calls["flag"]]])

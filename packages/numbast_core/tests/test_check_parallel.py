@@ -61,26 +61,28 @@ def test_a_failing_batch_is_halved_until_the_failure_is_pinned(funcs_module, fun
 def test_links_are_unoptimised_and_a_failure_is_confirmed_by_an_optimised_link(
     funcs_module, funcs, monkeypatch
 ):
-    """Links with ptxas at -O0 cost about half (NVSHMEM's team reductions); a link that fails
-    there is tried again as kernels are linked, and only that result counts."""
+    """Links with ptxas at -O0 cost about half (NVSHMEM's team reductions), with LTO at -O0 too
+    when each kernel calls one callable; a link that fails there is tried again as kernels are
+    linked, and only that result counts."""
     calls = check._arch_calls(funcs.plan, "sm_90", funcs_module)
     calls = [c for c in calls if check.call_label(c) != BROKEN][:2]
     real, seen, failing = check._link_together, [], set()
 
-    def link(libraries, cc, optimise=True):
-        seen.append(optimise)
-        real(libraries, cc, optimise)
-        if optimise in failing:
-            raise RuntimeError(f"link failed (optimise={optimise})")
+    def link(libraries, cc, quick=None):
+        seen.append(quick)
+        real(libraries, cc, quick)
+        if quick in failing:
+            raise RuntimeError(f"link failed (quick={quick})")
 
     monkeypatch.setattr(check, "_link_together", link)
-    for fails, outcome, tried in (
-        (set(), "", [False]),
-        ({False}, "", [False, True]),
-        ({False, True}, "RuntimeError: link failed (optimise=True)", [False, True]),
-    ):
-        failing.clear()
-        failing.update(fails)
-        seen.clear()
-        assert check._compile_and_link(funcs_module, calls, (9, 0)) == outcome
-        assert seen == tried
+    for kernels, quick in (([calls], "ptxas-O0"), ([calls[:1], calls[1:]], "O0")):
+        for fails, outcome, tried in (
+            (set(), "", [quick]),
+            ({quick}, "", [quick, None]),
+            ({quick, None}, "RuntimeError: link failed (quick=None)", [quick, None]),
+        ):
+            failing.clear()
+            failing.update(fails)
+            seen.clear()
+            assert check._compile_and_link_kernels(funcs_module, kernels, (9, 0)) == outcome
+            assert seen == tried

@@ -150,6 +150,7 @@ def _nvrtc_failures(include, kernels, dirs):
     ]
 
 
+@pytest.mark.slow  # every GPU case (the other tests here compile a few of each kind)
 def test_gpu_cases_compile_and_link_sm90(std, curand):
     import numpy as np
     from numba.cuda import types

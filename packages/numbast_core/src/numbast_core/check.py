@@ -175,8 +175,9 @@ def _compile_and_link_kernels(
             kernel_fixup(library.get_function(cres.fndesc.llvm_func_name), False)
             library._entry_name = cres.fndesc.llvm_func_name
             libraries.append(library)
-        try:  # ptxas -O0 first: an NVSHMEM team reduction links in 14 CPU s, not 27
-            _link_together(libraries, cc, optimise=False)
+        quick = "O0" if _lto_at_o0_pays(module, kernels) else "ptxas-O0"
+        try:  # unoptimised first: an NVSHMEM team reduction links in 5-14 CPU s, not 27
+            _link_together(libraries, cc, quick)
         except Exception:  # what fails is linked again as a kernel is, so a finding is real
             _link_together(libraries, cc)
     except Exception as error:  # any failure of these callables is the finding
@@ -184,18 +185,41 @@ def _compile_and_link_kernels(
     return ""
 
 
-def _link_together(libraries: Sequence[Any], cc: tuple, optimise: bool = True) -> None:
+BIG_STRUCT = 256  # bytes: LTO at -O0 copies a bigger struct field by field (see below)
+
+
+def _lto_at_o0_pays(module: ModuleType, kernels: Sequence[Sequence[BoundCallable]]) -> bool:
+    """Whether LTO at -O0 too links faster: when each kernel calls one callable (a heavy one:
+    check_work) and no struct of more than ``BIG_STRUCT`` bytes is passed. An NVSHMEM
+    collective then links 1.1-2.3x faster than with ptxas -O0 alone; light callables many to a
+    kernel link slower (96 of cuda_fp16's: 1.5 s, 0.16 s with LTO), and curand's 4 KiB MTGP32
+    state copies, left unoptimised, took 206 s instead of 1."""
+    if any(len(kernel) != 1 for kernel in kernels):
+        return False
+    namespace = vars(module)
+    for (call,) in kernels:
+        passed = [eval(param_expression(p), namespace)[2] for p in call.overload.params]
+        passed.append(eval(type_expr(call.overload.result), namespace))
+        if any(getattr(ty, "_layout", (0,))[0] > BIG_STRUCT for ty in passed):
+            return False
+    return True
+
+
+def _link_together(libraries: Sequence[Any], cc: tuple, quick: str | None = None) -> None:
     """One nvJitLink of several kernels' LTO-IR and the files they link (each once), as numba's
-    ``get_cubin`` links one kernel's; ``optimise=False``: ptxas at -O0. (LTO at -O0 too would
-    be faster still for NVSHMEM's collectives, 5 s, but it leaves curand's MTGP32 state copies
-    unoptimised: one callable then took 206 s, not 1.)"""
+    ``get_cubin`` links one kernel's; ``quick``: ``"ptxas-O0"`` (ptxas at -O0) or ``"O0"``
+    (LTO and ptxas at -O0), else the defaults."""
     from numba.cuda.cudadrv import driver
     from numba.cuda.cudadrv.libs import get_cudalib
 
     class Linker(driver._Linker):
         def _get_linker_options(self, ptx):
             options = super()._get_linker_options(ptx)
-            return options if optimise else dataclasses.replace(options, ptxas_options=["-O0"])
+            if quick == "O0":
+                return dataclasses.replace(options, optimization_level=0)
+            if quick == "ptxas-O0":
+                return dataclasses.replace(options, ptxas_options=["-O0"])
+            return options
 
     linker = Linker(cc=cc, lto=True)
     files: dict[Any, None] = {}
