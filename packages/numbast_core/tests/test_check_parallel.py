@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from numbast_core import check
 
@@ -86,3 +88,59 @@ def test_links_are_unoptimised_and_a_failure_is_confirmed_by_an_optimised_link(
             seen.clear()
             assert check._compile_and_link_kernels(funcs_module, kernels, (9, 0)) == outcome
             assert seen == tried
+
+
+KILLED_PARENT = """
+import multiprocessing, os, sys, time
+from numbast_core.check import exit_with_parent
+
+def work(_):
+    time.sleep(60)
+
+if __name__ == "__main__":
+    pool = multiprocessing.get_context("spawn").Pool(
+        1, initializer=exit_with_parent, initargs=(os.getpid(), 0.1)
+    )
+    pool.map_async(work, [0])
+    while not multiprocessing.active_children():
+        time.sleep(0.05)
+    print(multiprocessing.active_children()[0].pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_check_processes_end_when_their_parent_is_killed(tmp_path):
+    """A parent killed outright (no clean-up runs) does not leave its check processes linking
+    on: each watches its parent and ends within a second of it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(KILLED_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = None
+    try:
+        worker = int(parent.stdout.readline())
+        assert _running(worker)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(worker), "the check process outlived its killed parent"
+    finally:
+        for pid in (parent.pid, worker):
+            if pid is not None and _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        parent.wait()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (an exited process not yet reaped by its new parent does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -361,9 +361,26 @@ def _in_processes(module_path, plan, arch, links, jobs, progress, total) -> dict
     shares = [(str(module_path), plan, arch, share) for share in shares_of(links, jobs)]
     errors: dict[int, str] = {}
     # one task per process (maxtasksperchild=1): each share imports the module anew
-    with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    pool_args = {"maxtasksperchild": 1, "initializer": exit_with_parent, "initargs": (os.getpid(),)}
+    with spawn.Pool(jobs, **pool_args) as pool:
         for found in pool.imap_unordered(_check_share, shares):
             errors.update(found)
             if progress is not None:
                 progress(len(errors), total)
     return errors
+
+
+def exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """In a check process: end it when ``parent`` is gone. A share runs for minutes; a parent
+    killed outright (SIGKILL, or a SIGTERM from ``timeout``) runs no clean-up, and its
+    processes would link on to the end of their shares."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="numbast-exit-with-parent", daemon=True).start()
