@@ -362,8 +362,8 @@ def _in_processes(module_path, plan, arch, links, jobs, progress, total) -> dict
     errors: dict[int, str] = {}
     # one task per process (maxtasksperchild=1): each share imports the module anew
     spawn = multiprocessing.get_context("spawn")
-    pool_args = {"maxtasksperchild": 1, "initializer": exit_with_parent, "initargs": (os.getpid(),)}
-    with spawn.Pool(jobs, **pool_args) as pool:
+    watch = (os.getpid(),)  # (each process ends when this one is gone: exit_with_parent)
+    with spawn.Pool(jobs, exit_with_parent, watch, maxtasksperchild=1) as pool:
         for found in pool.imap_unordered(_check_share, shares):
             errors.update(found)
             if progress is not None:
