@@ -9,8 +9,10 @@
 __device__ inline int twice(int x) { return 2 * x; }
 // @construct host_twice: __host__ __device__ free function
 __host__ __device__ inline int host_twice(int x) { return 2 * x; }
-// @construct host_only: host-only function
+#ifndef __CUDACC_RTC__  // NVRTC rejects any host function, even a declaration: guard them
+// @construct host_only: host-only function (guarded by `#ifndef __CUDACC_RTC__`, as CUDA's headers do: NVRTC, which compiles the glue, rejects host functions)
 inline int host_only(int x) { return x; }
+#endif
 // @construct kernel: __global__ kernel
 __global__ void kernel(int *p) { *p = 0; }
 // @construct ns::scaled: function in a namespace

@@ -57,3 +57,36 @@ def test_the_shim_bound_to_the_undefined_function_is_the_one_suspect():
     found = glue_culprits.culprits(_glue(shims), names, LOG, _compiler({bound}, tried))
     assert found == {bound}
     assert tried == [[n for n in names if n != bound]]
+
+
+def test_generation_names_each_binding_whose_glue_does_not_compile(tmp_path):
+    """clang sees `only_clang` (it defines __clang__), NVRTC does not: the binding stays (a
+    kernel calling it gets NVRTC's log), and generation says so now, with NVRTC's error."""
+    import numbast_core
+
+    (tmp_path / "d.cuh").write_text(
+        "#pragma once\n#ifdef __clang__\n"
+        "__device__ inline int only_clang(int a) { return a + 1; }\n#endif\n"
+        "__device__ inline int fine(int a) { return a * 2; }\n"
+    )
+    (tmp_path / "d.yml").write_text(
+        "Name: d\nEntry Point: d.cuh\nFile List: [d.cuh]\nGPU Arch: [sm_80, sm_90]\n"
+    )
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "d.yml"), tmp_path / "o")
+    dropped = [w for w in result.plan.warnings if "glue does not compile" in w]
+    assert dropped == [
+        f"`int only_clang(int a)` is bound but its glue does not compile for {arch}"
+        ' (NVRTC: identifier "only_clang" is undefined); a kernel that calls it fails with'
+        " NVRTC's log"
+        for arch in ("sm_80", "sm_90")
+    ]
+    assert not any("`int fine(" in w for w in result.plan.warnings)
+
+
+def test_first_error_is_the_message_of_the_first_error_line():
+    log = (
+        "NVRTC (sm_90) compilation log:\nglue.cu(12): warning #177-D: unused\n"
+        'glue.cu(14): error: identifier "x" is undefined\n  x();\n'
+    )
+    assert glue_build.first_error(log) == 'identifier "x" is undefined'
+    assert glue_build.first_error("") == "(no log)"

@@ -75,6 +75,7 @@ class ArchGlue:
     data: bytes  # the chunks' LTO-IR, concatenated
     sizes: tuple[int, ...]  # bytes per chunk (0: none of its shims compiled)
     dropped: tuple[str, ...]  # shims that did not compile for this arch
+    why: tuple[tuple[str, str], ...] = ()  # (dropped shim, the first error of NVRTC's log)
 
     @property
     def sha256(self) -> str:
@@ -109,11 +110,12 @@ _PCH_ERROR = re.compile(r"error[^\n]*precompiled header", re.IGNORECASE)
 
 def _chunk(
     glue: GlueSource, arch: str, names: list[str], dirs, pch: str | None = None
-) -> tuple[bytes, list[str]]:
-    """(LTO-IR, dropped shims): shims that fail are dropped and the rest compiled again."""
+) -> tuple[bytes, dict[str, str]]:
+    """(LTO-IR, {dropped shim: NVRTC's log}): shims that fail are dropped and the rest compiled
+    again."""
     only = dict(glue.only)
     names = [n for n in names if arch in only.get(n, (arch,))]
-    dropped: list[str] = []
+    dropped: dict[str, str] = {}
     done: dict[tuple[str, ...], bytes | str] = {}  # (the shims left after a drop: compiled)
 
     def compile_(some: list[str]) -> bytes | str:
@@ -133,7 +135,7 @@ def _chunk(
         if isinstance(result, bytes):
             return result, dropped
         hits = nvrtc._blamed(result, owner) or culprits(glue, names, result, compile_)
-        dropped += sorted(hits)
+        dropped.update(dict.fromkeys(sorted(hits), result))
         names = [n for n in names if n not in dropped]
     return b"", dropped
 
@@ -345,10 +347,23 @@ def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str,
             b"".join(code for code, _ in results),
             tuple(len(code) for code, _ in results),
             tuple(sorted(n for _, dropped in results for n in dropped)),
+            tuple(
+                sorted(
+                    (n, first_error(log)) for _, dropped in results for n, log in dropped.items()
+                )
+            ),
         )
         for arch, results in per_arch.items()
     }
     return out, glue
+
+
+def first_error(log: str) -> str:
+    """The first error line of an NVRTC log (its message, without the file and line)."""
+    for line in log.splitlines():
+        if "error" in line:
+            return line.split("error:", 1)[-1].strip()
+    return log.strip().splitlines()[-1] if log.strip() else "(no log)"
 
 
 @dataclass(frozen=True)

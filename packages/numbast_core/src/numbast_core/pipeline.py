@@ -207,7 +207,19 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
     info = dataclasses.replace(
         info, chunk_size=compiled.chunk_size, precompiled=records, nvrtc=nvrtc, prelude=changed
     )
-    return files, info, ()
+    return files, info, _not_compiled(binding_plan, built)
+
+
+def _not_compiled(binding_plan: plan.BindingPlan, built) -> tuple[str, ...]:
+    """A warning per bound callable whose glue NVRTC rejected at generation, per arch: it stays
+    bound (a kernel calling it gets NVRTC's whole log), but the user learns of it now."""
+    signature = {o.shim: o.cxx_signature for o in render.all_overloads(binding_plan)}
+    return tuple(
+        f"`{signature.get(shim, shim)}` is bound but its glue does not compile for {arch}"
+        f" (NVRTC: {error}); a kernel that calls it fails with NVRTC's log"
+        for arch, glue in built.items()
+        for shim, error in glue.why
+    )
 
 
 def generate(
