@@ -328,6 +328,18 @@ def test_rounding_modes_stay_in_what_the_header_asserts(manifest, header, label,
     assert set(h.make_inputs(entry, 512)[index][0].tolist()) == modes
 
 
+@pytest.mark.parametrize("label", ["jn", "yn"])
+def test_bessel_orders_stay_small(label):
+    """jn/yn loop n times per call: orders over the whole int range never finished on the GPU;
+    they come from -4..127 (the other argument keeps its full domain)."""
+    params = [{"kind": "numeric", "numba": "int32", "cxx": "int"},
+              {"kind": "numeric", "numba": "float32", "cxx": "float"}]  # fmt: skip
+    entry = {"header": "crt_math_functions", "label": label, "params": params}
+    orders, xs = (slot[0] for slot in h.make_inputs(entry, 4096))
+    assert set(orders.tolist()) == set(range(-4, 128))
+    assert np.isnan(xs).any() and np.abs(xs[np.isfinite(xs)]).max() > 1e30
+
+
 def test_cuda_vector_types_are_compared_component_by_component(pregenerated, manifest):
     entries = manifest["headers"]["cuda_fp8"]["callables"]
     to_fp8 = next(e for e in entries if e["label"] == "cvt_float2_to_fp8x2")

@@ -60,13 +60,15 @@ def test_the_shim_bound_to_the_undefined_function_is_the_one_suspect():
 
 
 def test_generation_names_each_binding_whose_glue_does_not_compile(tmp_path):
-    """clang sees `only_clang` (it defines __clang__), NVRTC does not: the binding stays (a
-    kernel calling it gets NVRTC's log), and generation says so now, with NVRTC's error."""
+    """clang sees `only_clang` and `clang_too` (it defines __clang__), NVRTC does not: the
+    bindings stay (a kernel calling one gets NVRTC's log), and generation says so now, each with
+    NVRTC's error on its own shim's line."""
     import numbast_core
 
     (tmp_path / "d.cuh").write_text(
         "#pragma once\n#ifdef __clang__\n"
-        "__device__ inline int only_clang(int a) { return a + 1; }\n#endif\n"
+        "__device__ inline int only_clang(int a) { return a + 1; }\n"
+        "__device__ inline int clang_too(int a) { return a - 1; }\n#endif\n"
         "__device__ inline int fine(int a) { return a * 2; }\n"
     )
     (tmp_path / "d.yml").write_text(
@@ -74,10 +76,11 @@ def test_generation_names_each_binding_whose_glue_does_not_compile(tmp_path):
     )
     result = numbast_core.generate(numbast_core.load_config(tmp_path / "d.yml"), tmp_path / "o")
     dropped = [w for w in result.plan.warnings if "glue does not compile" in w]
-    assert dropped == [
-        f"`int only_clang(int a)` is bound but its glue does not compile for {arch}"
-        ' (NVRTC: identifier "only_clang" is undefined); a kernel that calls it fails with'
+    assert sorted(dropped) == [  # each with its own error, though one compile reported both
+        f"`int {name}(int a)` is bound but its glue does not compile for {arch}"
+        f' (NVRTC: identifier "{name}" is undefined); a kernel that calls it fails with'
         " NVRTC's log"
+        for name in ("clang_too", "only_clang")
         for arch in ("sm_80", "sm_90")
     ]
     assert not any("`int fine(" in w for w in result.plan.warnings)
@@ -90,3 +93,10 @@ def test_first_error_is_the_message_of_the_first_error_line():
     )
     assert glue_build.first_error(log) == 'identifier "x" is undefined'
     assert glue_build.first_error("") == "(no log)"
+
+
+def test_first_error_skips_lines_that_only_mention_errors():
+    log = 'NVRTC log:\n1 error detected in the compilation of "glue.cu".\n'
+    assert glue_build.first_error(log) == '1 error detected in the compilation of "glue.cu".'
+    log = 'x.cuh(3): warning: no errors here\nglue.cu(9): catastrophic error: cannot open "y"\n'
+    assert glue_build.first_error(log) == 'cannot open "y"'

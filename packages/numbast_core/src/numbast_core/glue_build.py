@@ -74,8 +74,12 @@ class ArchGlue:
     arch: str
     data: bytes  # the chunks' LTO-IR, concatenated
     sizes: tuple[int, ...]  # bytes per chunk (0: none of its shims compiled)
-    dropped: tuple[str, ...]  # shims that did not compile for this arch
-    why: tuple[tuple[str, str], ...] = ()  # (dropped shim, the first error of NVRTC's log)
+    why: tuple[tuple[str, str], ...]  # (shim that did not compile, NVRTC's first error), by shim
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """The shims that did not compile for this arch."""
+        return tuple(shim for shim, _ in self.why)
 
     @property
     def sha256(self) -> str:
@@ -104,6 +108,8 @@ def _ltoir(
     return nvrtc._nvrtc_ltoir(source, arch, dirs, headers, [f"--use-pch={pch}"] if pch else [])
 
 
+# an error NVRTC reports on a line of the glue itself (a shim's line)
+_SHIM_ERROR = re.compile(r"glue\.cu\((\d+)\): (?:catastrophic )?error: (.*)")
 # NVRTC could not read the PCH (its log of a failed compile otherwise names the PCH it used)
 _PCH_ERROR = re.compile(r"error[^\n]*precompiled header", re.IGNORECASE)
 
@@ -111,8 +117,8 @@ _PCH_ERROR = re.compile(r"error[^\n]*precompiled header", re.IGNORECASE)
 def _chunk(
     glue: GlueSource, arch: str, names: list[str], dirs, pch: str | None = None
 ) -> tuple[bytes, dict[str, str]]:
-    """(LTO-IR, {dropped shim: NVRTC's log}): shims that fail are dropped and the rest compiled
-    again."""
+    """(LTO-IR, {dropped shim: NVRTC's error}): shims that fail are dropped and the rest
+    compiled again."""
     only = dict(glue.only)
     names = [n for n in names if arch in only.get(n, (arch,))]
     dropped: dict[str, str] = {}
@@ -134,8 +140,15 @@ def _chunk(
         result = compile_(names)
         if isinstance(result, bytes):
             return result, dropped
-        hits = nvrtc._blamed(result, owner) or culprits(glue, names, result, compile_)
-        dropped.update(dict.fromkeys(sorted(hits), result))
+        blamed = nvrtc._blamed(result, owner)
+        if blamed:  # each with the error on its own line
+            errors: dict[str, str] = {}
+            for line, error in _SHIM_ERROR.findall(result):
+                errors.setdefault(owner.get(int(line), ""), error.strip())
+            dropped.update({shim: errors.get(shim) or first_error(result) for shim in blamed})
+        else:
+            hits = culprits(glue, names, result, compile_)
+            dropped.update(dict.fromkeys(sorted(hits), first_error(result)))
         names = [n for n in names if n not in dropped]
     return b"", dropped
 
@@ -346,12 +359,7 @@ def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str,
             arch,
             b"".join(code for code, _ in results),
             tuple(len(code) for code, _ in results),
-            tuple(sorted(n for _, dropped in results for n in dropped)),
-            tuple(
-                sorted(
-                    (n, first_error(log)) for _, dropped in results for n, log in dropped.items()
-                )
-            ),
+            tuple(sorted(why for _, dropped in results for why in dropped.items())),
         )
         for arch, results in per_arch.items()
     }
@@ -361,8 +369,8 @@ def _compile_all(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str,
 def first_error(log: str) -> str:
     """The first error line of an NVRTC log (its message, without the file and line)."""
     for line in log.splitlines():
-        if "error" in line:
-            return line.split("error:", 1)[-1].strip()
+        if "error:" in line:
+            return line.split("error:", 1)[1].strip()
     return log.strip().splitlines()[-1] if log.strip() else "(no log)"
 
 

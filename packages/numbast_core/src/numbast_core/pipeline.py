@@ -210,7 +210,9 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
     return files, info, _not_compiled(binding_plan, built)
 
 
-def _not_compiled(binding_plan: plan.BindingPlan, built) -> tuple[str, ...]:
+def _not_compiled(
+    binding_plan: plan.BindingPlan, built: dict[str, glue_build.ArchGlue]
+) -> tuple[str, ...]:
     """A warning per bound callable whose glue NVRTC rejected at generation, per arch: it stays
     bound (a kernel calling it gets NVRTC's whole log), but the user learns of it now."""
     signature = {o.shim: o.cxx_signature for o in render.all_overloads(binding_plan)}
