@@ -386,17 +386,26 @@ def test_the_disk_cache_key_follows_the_header_contents(tmp_path, monkeypatch):
     assert len(list((tmp_path / "cache").glob("*.ltoir"))) == 2
 
 
-def test_headers_including_files_relative_to_themselves_are_precompiled_from_disk(
+def test_headers_including_files_relative_to_themselves_are_precompiled_alike_anywhere(
     tmp_path, monkeypatch
 ):
-    _project(tmp_path, ("sm_90",))
-    detail = tmp_path / "include" / "detail"
-    detail.mkdir()
-    (detail / "impl.h").write_text('#pragma once\n#include "helper.h"\n')  # next to impl.h
-    (detail / "helper.h").write_text("#define PT_OFFSET 3\n")
-    header = tmp_path / "include" / "pt_geo.cuh"
-    header.write_text('#include "detail/impl.h"\n' + HEADER.replace("a + b", "a + b + PT_OFFSET"))
-    result = numbast_core.generate(numbast_core.load_config(tmp_path / "pt.yml"), tmp_path / "o")
+    sidecars = []
+    for root in (tmp_path / "one", tmp_path / "two" / "deeper"):
+        _project(root, ("sm_90",))
+        detail = root / "include" / "detail"
+        detail.mkdir()
+        (detail / "impl.h").write_text('#pragma once\n#include "helper.h"\n')  # next to impl.h
+        # (NVRTC names a static device global after the path it read its header from)
+        (detail / "helper.h").write_text(
+            "static __device__ int pt_offsets[1] = {3};\n#define PT_OFFSET pt_offsets[0]\n"
+        )
+        header = root / "include" / "pt_geo.cuh"
+        header.write_text(
+            '#include "detail/impl.h"\n' + HEADER.replace("a + b", "a + b + PT_OFFSET")
+        )
+        result = numbast_core.generate(numbast_core.load_config(root / "pt.yml"), root / "o")
+        sidecars.append((root / "o" / "pt_geo.sm_90.ltoir").read_bytes())
+    assert sidecars[0] == sidecars[1]
     module = helpers.import_module(result.path)
     assert not module._glue.precompiled["sm_90"][3]  # no shim failed to compile
     _no_nvrtc(module, monkeypatch)
@@ -405,3 +414,29 @@ def test_headers_including_files_relative_to_themselves_are_precompiled_from_dis
         out[0] = module.pt_add(a, b)
 
     helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
+
+
+def test_precompiled_glue_is_the_same_for_any_cuda_install_folder(tmp_path):
+    """NVRTC records paths of headers read from disk (the CUDA headers' folder changes the
+    LTO-IR of a glue calling thread_rank()): the glue's headers are given in memory."""
+    from ast_canopy import find_cuda_paths
+    from numbast_core import glue_build
+
+    dirs = find_cuda_paths().include_dirs
+    elsewhere = []
+    for i, directory in enumerate(dirs):  # the same headers under a longer path
+        (tmp_path / "another" / "cuda" / "install").mkdir(parents=True, exist_ok=True)
+        link = tmp_path / "another" / "cuda" / "install" / f"include{i}"
+        link.symlink_to(directory)
+        elsewhere.append(str(link))
+    shim = (
+        "pt_rank",
+        'extern "C" __device__ int pt_rank(unsigned* r) '
+        "{ *r = cooperative_groups::this_thread_block().thread_rank(); return 0; }",
+    )
+    glue = glue_build.GlueSource("#include <cooperative_groups.h>\n", (shim,), "_s", (), ())
+    made = [
+        glue_build.precompile(glue, ("sm_90",), d)[0]["sm_90"] for d in (dirs, tuple(elsewhere))
+    ]
+    assert made[0].data and not made[0].why
+    assert made[0].data == made[1].data

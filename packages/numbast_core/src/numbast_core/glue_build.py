@@ -30,8 +30,8 @@ import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
+from . import nvrtc_headers
 from .glue_culprits import culprits
 from .runtime_sections import nvrtc  # (the generated runtime's own code)
 
@@ -224,39 +224,36 @@ def chunked(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]
     return _splittable(glue, archs[0], (*cuda_dirs, *glue.include_dirs))
 
 
-def _in_memory(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
-    """The files under the module's own include dirs as in-memory headers: NVRTC records the
-    path of each header it reads from disk in the LTO-IR, and in-memory headers are named by
-    their include name only, so the LTO-IR does not depend on the folder generated into."""
-    found: dict[str, bytes] = {}
-    for directory in dirs:
-        for parent, subdirs, files in os.walk(directory):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            for name in sorted(files):
-                path = os.path.join(parent, name)
-                include = Path(os.path.relpath(path, directory)).as_posix()
-                if len(found) < limit and os.path.getsize(path) < 4 << 20:
-                    found.setdefault(include, Path(path).read_bytes())
-    return tuple(found.items())
-
-
 def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
     """({arch: ArchGlue}, the glue as compiled: its chunk size and prelude). Raises
-    ``NvrtcUnavailable``."""
+    ``NvrtcUnavailable``. The headers are given to NVRTC in memory where it reads them so
+    (:mod:`.nvrtc_headers`): the LTO-IR is then the same for any folder and CUDA install."""
     nvrtc_version()
-    in_memory = dataclasses.replace(glue, headers=(*glue.headers, *_in_memory(glue.include_dirs)))
-    if glue.include_dirs and archs and not _same_from_memory(glue, in_memory, archs[0], cuda_dirs):
-        # a header includes a file by a path relative to itself, which NVRTC resolves on disk
-        # only: compile from disk (the LTO-IR then names the folders it was made in)
-        return _compile_all(glue, archs, cuda_dirs)
-    return _compile_all(in_memory, archs, cuda_dirs)
-
-
-def _same_from_memory(glue: GlueSource, in_memory: GlueSource, arch: str, cuda_dirs) -> bool:
-    """Whether the headers compile from memory when they compile from disk."""
     dirs = (*cuda_dirs, *glue.include_dirs)
-    from_disk = isinstance(_ltoir(glue.prelude, arch, dirs, glue.headers), bytes)
-    return not from_disk or isinstance(_ltoir(glue.prelude, arch, dirs, in_memory.headers), bytes)
+    own = nvrtc_headers.user_headers(glue.include_dirs)
+    texts = [glue.prelude.encode(), *(_bytes(t) for _, t in (*glue.headers, *own))]
+    given = {name for name, _ in glue.headers}
+    reached = tuple(h for h in nvrtc_headers.reachable(texts, dirs) if h[0] not in given)
+    given |= {name for name, _ in reached}
+    own = tuple(h for h in own if h[0] not in given)
+    # NVRTC reads a header from memory as from disk unless it is known there by a name the
+    # include dirs do not give (a path relative to the file including it): then make sure
+    for extra in ((*reached, *own), own):
+        in_memory = dataclasses.replace(glue, headers=(*glue.headers, *extra))
+        renamed = nvrtc_headers.renamed(extra, dirs)
+        if not (archs and renamed) or _compiles(in_memory, archs[0], dirs):
+            return _compile_all(in_memory, archs, cuda_dirs)
+    # some header reads differently from memory (or the prelude does not compile at all):
+    # compile from disk (the LTO-IR then names the folders it was made in)
+    return _compile_all(glue, archs, cuda_dirs)
+
+
+def _bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode()
+
+
+def _compiles(glue: GlueSource, arch: str, dirs: tuple[str, ...]) -> bool:
+    return isinstance(_ltoir(glue.prelude, arch, dirs, glue.headers), bytes)
 
 
 def _prelude_pch(glue: GlueSource, arch: str, dirs: tuple[str, ...], folder: str) -> str | None:
