@@ -236,12 +236,10 @@ def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, .
     reached = tuple(h for h in nvrtc_headers.reachable(texts, dirs) if h[0] not in given)
     given |= {name for name, _ in reached}
     own = tuple(h for h in own if h[0] not in given)
-    # NVRTC reads a header from memory as from disk unless it is known there by a name the
-    # include dirs do not give (a path relative to the file including it): then make sure
-    for extra in ((*reached, *own), own):
+    for extra in ((*reached, *own), own):  # (if NVRTC might read them otherwise: try first)
         in_memory = dataclasses.replace(glue, headers=(*glue.headers, *extra))
-        renamed = nvrtc_headers.renamed(extra, dirs)
-        if not (archs and renamed) or _compiles(in_memory, archs[0], dirs):
+        alike = nvrtc_headers.read_alike(in_memory.headers)
+        if not archs or alike or _compiles(in_memory, archs[0], dirs):
             return _compile_all(in_memory, archs, cuda_dirs)
     # some header reads differently from memory (or the prelude does not compile at all):
     # compile from disk (the LTO-IR then names the folders it was made in)

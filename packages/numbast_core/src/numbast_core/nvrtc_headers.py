@@ -16,6 +16,7 @@ from pathlib import Path
 
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.MULTILINE)
 _INCLUDE_NEXT = re.compile(rb"^[ \t]*#[ \t]*include_next\b", re.MULTILINE)
+_PRAGMA_ONCE = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+once\b", re.MULTILINE)
 _LARGEST = 4 << 20  # bytes: a bigger file is not a header
 
 
@@ -38,59 +39,85 @@ def reachable(sources: Iterable[bytes], dirs: tuple[str, ...]) -> tuple[tuple[st
     by include name (sorted). Found by reading ``#include`` lines whatever the conditions
     around them, so this is a superset of what NVRTC reads. A header NVRTC could not read from
     memory as it reads it from disk stays on disk (its own includes then resolve there)."""
+    tree = _Tree(dirs)
     found: dict[str, str] = {}  # include name: path
     pending = list(sources)
     while pending:
         for _, raw in _INCLUDE.findall(pending.pop()):
             name = raw.decode(errors="replace").strip()
-            path = _first(name, dirs)
+            path = tree.first(name)
             if path is None or name in found:
                 continue
-            bundle = _bundle(name, path, found, dirs)
+            bundle = tree.bundle(name, path, found)
             found.update(bundle)
-            pending.extend(Path(p).read_bytes() for p in bundle.values())
-    return tuple((name, Path(found[name]).read_bytes()) for name in sorted(found))
+            pending.extend(tree.read(p) for p in bundle.values())
+    return tuple((name, tree.read(found[name])) for name in sorted(found))
 
 
-def renamed(headers: tuple[tuple[str, bytes], ...], dirs: tuple[str, ...]) -> bool:
-    """Whether some of ``headers`` are known by a name the include dirs do not give."""
-    return any(_first(name, dirs) is None for name, _ in headers)
+def read_alike(headers: tuple[tuple[str, bytes], ...]) -> bool:
+    """Whether NVRTC surely reads ``headers`` from memory as from disk: no file is given under
+    two names (a header that :func:`reachable` found beside the one including it) and says
+    ``#pragma once``, which NVRTC would apply per name in memory, per file on disk."""
+    seen: set[bytes] = set()
+    for _, text in headers:
+        if text in seen and _PRAGMA_ONCE.search(text):
+            return False
+        seen.add(text)
+    return True
 
 
-def _first(name: str, dirs: tuple[str, ...]) -> str | None:
-    """The file ``#include <name>`` reads (``None``: none, or a path NVRTC would not match)."""
-    if os.path.isabs(name) or ".." in Path(name).parts:
-        return None
-    paths = (os.path.join(d, name) for d in dirs)
-    return next((p for p in paths if os.path.isfile(p) and os.path.getsize(p) < _LARGEST), None)
+class _Tree:
+    """Lookups in the include dirs ``dirs``, each file read once."""
 
+    def __init__(self, dirs: tuple[str, ...]):
+        self.dirs = dirs
+        self.texts: dict[str, bytes] = {}
+        self.found: dict[str, str | None] = {}
 
-def _bundle(name: str, path: str, found: dict[str, str], dirs: tuple[str, ...]) -> dict[str, str]:
-    """{include name: path} of ``path`` and of the files it includes by a path relative to
-    itself that no include dir gives (``#include "info.h"`` in cooperative_groups/details/):
-    NVRTC finds those in memory under the name written. Empty when one of them cannot be given
-    that way (``#include_next``, or a name that means another file elsewhere)."""
-    bundle: dict[str, str] = {}
-    stack = [(name, path)]
-    while stack:
-        name, path = stack.pop()
-        known = bundle.get(name) or found.get(name)
-        if known is not None:
-            if os.path.samefile(known, path):
-                continue
-            return {}
-        bundle[name] = path
-        text = Path(path).read_bytes()
-        if _INCLUDE_NEXT.search(text):
-            return {}
-        for quote, raw in _INCLUDE.findall(text):
-            included = raw.decode(errors="replace").strip()
-            beside = os.path.join(os.path.dirname(path), included)
-            if quote != b'"' or not os.path.isfile(beside):
-                continue
-            from_dirs = _first(included, dirs)
-            if from_dirs is None and not os.path.isabs(included):
-                stack.append((included, beside))
-            elif from_dirs is None or not os.path.samefile(beside, from_dirs):
+    def read(self, path: str) -> bytes:
+        if path not in self.texts:
+            self.texts[path] = Path(path).read_bytes()
+        return self.texts[path]
+
+    def first(self, name: str) -> str | None:
+        """The file ``#include <name>`` reads (``None``: none, or a path NVRTC would not match)."""
+        if name not in self.found:
+            self.found[name] = None
+            if not (os.path.isabs(name) or ".." in Path(name).parts):
+                paths = (os.path.join(d, name) for d in self.dirs)
+                self.found[name] = next((p for p in paths if _header(p)), None)
+        return self.found[name]
+
+    def bundle(self, name: str, path: str, found: dict[str, str]) -> dict[str, str]:
+        """{include name: path} of ``path`` and of the files it includes by a path relative to
+        itself that no include dir gives (``#include "info.h"`` in cooperative_groups/details/):
+        NVRTC finds those in memory under the name written. Empty when one of them cannot be
+        given that way (``#include_next``, or a name that means another file elsewhere)."""
+        bundle: dict[str, str] = {}
+        stack = [(name, path)]
+        while stack:
+            name, path = stack.pop()
+            known = bundle.get(name) or found.get(name)
+            if known is not None:
+                if os.path.samefile(known, path):
+                    continue
                 return {}
-    return bundle
+            bundle[name] = path
+            text = self.read(path)
+            if _INCLUDE_NEXT.search(text):
+                return {}
+            for quote, raw in _INCLUDE.findall(text):
+                included = raw.decode(errors="replace").strip()
+                beside = os.path.join(os.path.dirname(path), included)
+                if quote != b'"' or not _header(beside):
+                    continue
+                from_dirs = self.first(included)
+                if from_dirs is None and not os.path.isabs(included):
+                    stack.append((included, beside))
+                elif from_dirs is None or not os.path.samefile(beside, from_dirs):
+                    return {}
+        return bundle
+
+
+def _header(path: str) -> bool:
+    return os.path.isfile(path) and os.path.getsize(path) < _LARGEST
