@@ -54,12 +54,13 @@ def reachable(sources: Iterable[bytes], dirs: tuple[str, ...]) -> tuple[tuple[st
     return tuple((name, tree.read(found[name])) for name in sorted(found))
 
 
-def read_alike(headers: tuple[tuple[str, bytes], ...]) -> bool:
+def read_alike(headers: Iterable[tuple[str, str | bytes]]) -> bool:
     """Whether NVRTC surely reads ``headers`` from memory as from disk: no file is given under
     two names (a header that :func:`reachable` found beside the one including it) and says
     ``#pragma once``, which NVRTC would apply per name in memory, per file on disk."""
     seen: set[bytes] = set()
-    for _, text in headers:
+    for _, given in headers:
+        text = given if isinstance(given, bytes) else given.encode()
         if text in seen and _PRAGMA_ONCE.search(text):
             return False
         seen.add(text)
