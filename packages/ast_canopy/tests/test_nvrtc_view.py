@@ -4,6 +4,7 @@ macros, the files it reads, and in-memory headers."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 
 import ast_canopy
@@ -84,6 +85,42 @@ def test_extra_headers_come_before_the_system_headers(tmp_path):
         header, [header], "sm_90", extra_headers={"array": "#define REPLACED_ARRAY 1\n"}
     )
     assert [f.name for f in decls.functions] == ["k"]
+
+
+def test_extra_headers_never_replace_what_clangs_wrapper_reads(tmp_path, monkeypatch):
+    """Which system headers clang's CUDA wrapper reads depends on the machine (libstdc++ 13's
+    <cmath> reads <bit>; 12's does not): it is measured, not listed. <stdint.h> is read by the
+    wrapper and was not on the gcc-12 list; replacing it broke the wrapper."""
+    monkeypatch.setenv("AST_CANOPY_CACHE_DIR", str(tmp_path / "cache"))
+    header = tmp_path / "lib.cuh"
+    header.write_text("#include <stdint.h>\n__device__ inline uint32_t k() { return 1u; }\n")
+    broken = {"stdint.h": '#error "the wrapper read a replaced <stdint.h>"\n'}
+    for _ in range(2):  # measured, then from the cache
+        decls = ast_canopy.parse(header, [header], "sm_90", extra_headers=broken)
+        assert [f.name for f in decls.functions] == ["k"]
+    (kept,) = (tmp_path / "cache" / "pch").glob("*.json")
+    assert "cmath" in json.loads(kept.read_text())["names"]
+
+
+def test_the_measured_wrapper_names_are_measured_again_when_a_file_changes(tmp_path, monkeypatch):
+    from ast_canopy import _cache
+
+    calls = []
+
+    def measure(args):
+        calls.append(args)
+        return frozenset({"cmath"}), frozenset({str(system)})
+
+    system = tmp_path / "cmath"
+    system.write_text("")
+    cache = str(tmp_path / "cache")
+    monkeypatch.setattr(_cache, "wrapper_includes", measure)
+    assert _cache.wrapper_names(["-x", "cuda"], cache) == {"cmath"}
+    assert _cache.wrapper_names(["-x", "cuda"], cache) == {"cmath"}
+    assert len(calls) == 1
+    os.utime(system, ns=(1, 1))  # the system's header changed (e.g. a gcc upgrade)
+    assert _cache.wrapper_names(["-x", "cuda"], cache) == {"cmath"}
+    assert len(calls) == 2
 
 
 def test_a_header_read_without_nvrtc_macros_binds_only_what_nvrtc_compiles(tmp_path):

@@ -146,11 +146,15 @@ def _parse(
     with contextlib.ExitStack() as stack:
         stack.enter_context(_interrupt.ctrl_c_deferred())
         root, include_dirs, stub = stack.enter_context(support.support_dir(paths, cache))
-        extra = {
-            k: v
-            for k, v in (extra_headers or {}).items()
-            if k not in nvrtc_view.PRELUDE_STD_HEADERS
-        }
+        # the standard headers clang's wrapper reads from the system's C++ library keep
+        # theirs (an in-memory replacement would change clang's prelude)
+        prelude: frozenset[str] = frozenset()
+        if extra_headers:
+            plain_args = _clang.build_args(
+                arch, root, include_dirs, cxx_standard, includes, _as_list(defines), stub, []
+            )
+            prelude = _cache.wrapper_names(plain_args, cache) or nvrtc_view.PRELUDE_STD_HEADERS
+        extra = {k: v for k, v in (extra_headers or {}).items() if k not in prelude}
         compat = stack.enter_context(support.header_dir(extra, cache))
         builtin_dir = stack.enter_context(support.header_dir({}, cache, builtins))
         extra_dirs = [compat] if compat else []

@@ -41,8 +41,10 @@ BUILTIN_HEADERS: tuple[str, ...] = tuple(
 )  # fmt: skip
 
 
-# Standard headers clang's CUDA wrapper reads from libstdc++ itself (measured: gcc 12): an
-# in-memory replacement of these would change clang's prelude, so clang keeps libstdc++'s.
+# Standard headers clang's CUDA wrapper reads from libstdc++ itself with gcc 12: an in-memory
+# replacement of these would change clang's prelude, so clang keeps libstdc++'s. The parse
+# measures this per machine (``_cache.wrapper_names``: gcc 13's adds ``<bit>`` and more); this
+# list serves when that fails.
 PRELUDE_STD_HEADERS: frozenset[str] = frozenset(
     ("climits", "cmath", "cstdlib", "initializer_list", "limits", "type_traits", "utility")
 )
