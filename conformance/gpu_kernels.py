@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +55,12 @@ def cxx_source(case: kc.Case, preludes: dict[str, str]) -> str:
     return "\n".join(lines) + "\n\n" + case.cxx_kernel()
 
 
-def generate(out: Path, arch: str = "sm_90") -> dict:
-    """Modules, C++ sources and ``kernels.json`` in ``out`` (plus curand's conformance
-    manifest); the own header is copied in, so the modules name it relative to themselves."""
+def generate(
+    out: Path, arch: str = "sm_90", cases: Sequence[kc.Case] = kc.CASES, curand: bool = True
+) -> dict:
+    """Modules, C++ sources and ``kernels.json`` in ``out`` for ``cases`` (plus curand's
+    conformance manifest, unless not ``curand``); the own header is copied in, so the modules
+    name it relative to themselves."""
     import numbast_core
     from numbast_core import stdcompat
     from numbast_core.render import prelude
@@ -73,18 +77,19 @@ def generate(out: Path, arch: str = "sm_90") -> dict:
         (std / name).parent.mkdir(parents=True, exist_ok=True)
         (std / name).write_text(text, encoding="utf-8")
     modules, preludes = {}, {}
-    for config in kc.configs():
+    for config in kc.configs(cases):
         path = own / "own_api.yml" if config == "own_api" else config_file(config)
         result = numbast_core.generate(numbast_core.load_config(path).with_arch(arch), out)
         modules[config] = result.path.name
         preludes[config] = prelude(result.plan)
     (out / "cxx").mkdir(exist_ok=True)
-    cases = {}
-    for case in kc.CASES:
+    sources = {}
+    for case in cases:
         (out / "cxx" / f"{case.name}.cu").write_text(cxx_source(case, preludes), encoding="utf-8")
-        cases[case.name] = {"what": case.what, "cxx": f"cxx/{case.name}.cu"}
-    pregenerate(out, arch, ["curand_kernel"])
-    manifest = {"arch": arch, "modules": modules, "cases": cases,
+        sources[case.name] = {"what": case.what, "cxx": f"cxx/{case.name}.cu"}
+    if curand:
+        pregenerate(out, arch, ["curand_kernel"])
+    manifest = {"arch": arch, "modules": modules, "cases": sources,
                 "include_dirs": ["own", "std"]}  # fmt: skip
     (out / "kernels.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest

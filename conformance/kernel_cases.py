@@ -12,7 +12,7 @@ does not depend on the order threads ran in. Nothing here needs numbast or a GPU
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -633,6 +633,8 @@ CASES = (CG, CG_REDUCE, PIPELINE, BARRIER, ATOMICS, WARP_REDUCE, OWN_WIDTHS, OWN
          OWN_VECTORS)  # fmt: skip
 
 
-def configs() -> dict[str, None]:
-    """Every config the cases use, in order (a dict as an ordered set)."""
-    return {config: None for case in CASES for _, config in case.modules}
+def configs(cases: Sequence[Case] | None = None) -> dict[str, None]:
+    """Every config ``cases`` (default: all) use, in order (a dict as an ordered set)."""
+    return {
+        config: None for case in (CASES if cases is None else cases) for _, config in case.modules
+    }

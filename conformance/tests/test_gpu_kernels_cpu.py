@@ -15,6 +15,20 @@ from conformance import kernel_cases as kc
 pytest.importorskip("numbast_core")
 
 
+# The default tier generates the modules of the cases on light headers (own_api, the pipeline
+# and barrier primitives, sm_80's warp reductions: ~4 s); every case, cooperative_groups' and
+# the atomics' headers and curand's included (~13 s), is the slow tier's (CI runs both).
+LIGHT = tuple(c for c in kc.CASES if c not in (kc.CG, kc.CG_REDUCE, kc.ATOMICS))
+slow = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def light(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kernels_light")
+    gk.generate(out, "sm_90", LIGHT, curand=False)
+    return out
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("kernels")
@@ -22,10 +36,10 @@ def folder(tmp_path_factory):
     return out
 
 
-def test_generation_writes_modules_sources_and_manifest(folder):
+def _check_generated(folder, cases):
     manifest = json.loads((folder / "kernels.json").read_text())
-    assert set(manifest["cases"]) == {case.name for case in kc.CASES}
-    assert set(manifest["modules"]) == set(kc.configs())
+    assert set(manifest["cases"]) == {case.name for case in cases}
+    assert set(manifest["modules"]) == set(kc.configs(cases))
     for name, info in manifest["cases"].items():
         source = (folder / info["cxx"]).read_text()
         assert f'extern "C" __global__ void {name}(' in source
@@ -33,12 +47,21 @@ def test_generation_writes_modules_sources_and_manifest(folder):
     assert (folder / "own" / "own_api.cuh").exists() and (folder / "std" / "cstdint").exists()
     own = (folder / manifest["modules"]["own_api"]).read_text()
     assert 'include_dirs=("own",)' in own and str(folder) not in own  # portable
+
+
+def test_generation_of_the_light_cases_writes_modules_sources_and_manifest(light):
+    _check_generated(light, LIGHT)
+    assert not (light / "manifest.json").exists()  # (no curand asked for)
+
+
+@slow
+def test_generation_writes_modules_sources_and_manifest(folder):
+    _check_generated(folder, kc.CASES)
     curand = json.loads((folder / "manifest.json").read_text())
     assert "curand_kernel" in curand["headers"]
 
 
-@pytest.mark.parametrize("case", kc.CASES, ids=lambda c: c.name)
-def test_numba_kernel_links_for_sm_90(folder, case):
+def _link(folder, case):
     from conformance.gpu_harness import link_kernel
 
     with warnings.catch_warnings():
@@ -46,8 +69,25 @@ def test_numba_kernel_links_for_sm_90(folder, case):
         assert link_kernel(gk.numba_kernel(folder, case), gk.numba_signature(case))
 
 
-@pytest.mark.parametrize("case", kc.CASES, ids=lambda c: c.name)
-def test_cxx_kernel_compiles_for_sm_90(folder, case):
+@pytest.mark.parametrize("case", LIGHT, ids=lambda c: c.name)
+def test_numba_kernel_links_for_sm_90(light, case):
+    _link(light, case)
+
+
+@pytest.mark.parametrize("case", LIGHT, ids=lambda c: c.name)
+def test_cxx_kernel_compiles_for_sm_90(light, case):
+    assert gk.compile_cxx(light, case, "sm_90")
+
+
+@slow
+@pytest.mark.parametrize("case", [c for c in kc.CASES if c not in LIGHT], ids=lambda c: c.name)
+def test_numba_kernel_of_a_heavy_header_links_for_sm_90(folder, case):
+    _link(folder, case)
+
+
+@slow
+@pytest.mark.parametrize("case", [c for c in kc.CASES if c not in LIGHT], ids=lambda c: c.name)
+def test_cxx_kernel_of_a_heavy_header_compiles_for_sm_90(folder, case):
     assert gk.compile_cxx(folder, case, "sm_90")
 
 
@@ -71,6 +111,7 @@ def test_atomic_answers_wrap_as_cxx_does():
     assert float(expected["acc_f"][-1]) == total and float(expected["acc_d"][-1]) == total
 
 
+@slow
 @pytest.mark.parametrize("storage", ["local", "array"])
 def test_curand_states_in_local_structs_and_array_elements_link(folder, storage):
     """No pointer intrinsic: the bindings write the state back to the local or the element."""
