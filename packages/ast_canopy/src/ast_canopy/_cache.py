@@ -1,4 +1,5 @@
-"""The cache folder and the prefix PCH (clang's CUDA wrapper, parsed once per argument list)."""
+"""The cache folder, the prefix PCH (clang's CUDA wrapper, parsed once per argument list) and
+the names of the headers that wrapper reads."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 
 from clang import cindex
 
-from ._clang import _parse_tu, clang_version, wrapper_includes
+from ._clang import _parse_tu, clang_version
 
 
 def cache_dir() -> str | None:
@@ -109,3 +111,36 @@ def _prune(folder: str, keep: int) -> None:
     for _, name in sorted(entries, reverse=True)[keep:]:
         with contextlib.suppress(OSError):
             os.remove(os.path.join(folder, name))
+
+
+_ANGLED = re.compile(r"\s*#\s*include(?:_next)?\s*<([^>]+)>")
+
+
+def wrapper_includes(args: Sequence[str]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(the ``<...>`` names clang's CUDA wrapper includes, directly or not, with ``args``; the
+    files it reads). The C++ standard headers among them come from the system's library, which
+    differs by machine: libstdc++ 13's ``<cmath>`` reads ``<bit>``, 12's does not. ``None``
+    if clang fails."""
+    empty = "__ast_canopy_prefix__.cu"
+    try:
+        tu = _parse_tu(empty, args, True, [(empty, "\n")])
+    except cindex.TranslationUnitLoadError:
+        return None
+    lines: dict[str, list[str]] = {}
+    names = set()
+    for inclusion in tu.get_includes():
+        where = inclusion.location
+        if where.file is None:
+            continue
+        path = str(where.file)
+        if path not in lines:
+            try:
+                with open(path, errors="replace") as f:
+                    lines[path] = f.read().splitlines()
+            except OSError:
+                lines[path] = []
+        text = lines[path][where.line - 1] if 0 < where.line <= len(lines[path]) else ""
+        match = _ANGLED.match(text)
+        if match:
+            names.add(match.group(1).strip())
+    return frozenset(names), frozenset(p for p in lines if p != empty)

@@ -373,36 +373,3 @@ def exec_space_attrs(cursor: Cursor) -> set[str]:
         elif k == CursorKind.CUDAGLOBAL_ATTR:
             found.add("global")
     return found
-
-
-_ANGLED = re.compile(r"\s*#\s*include(?:_next)?\s*<([^>]+)>")
-
-
-def wrapper_includes(args: Sequence[str]) -> tuple[frozenset[str], frozenset[str]] | None:
-    """(the ``<...>`` names clang's CUDA wrapper includes, directly or not, with ``args``; the
-    files it reads). The C++ standard headers among them come from the system's library, which
-    differs by machine: libstdc++ 13's ``<cmath>`` reads ``<bit>``, 12's does not. ``None``
-    if clang fails."""
-    empty = "__ast_canopy_prefix__.cu"
-    try:
-        tu = _parse_tu(empty, args, True, [(empty, "\n")])
-    except cindex.TranslationUnitLoadError:
-        return None
-    lines: dict[str, list[str]] = {}
-    names = set()
-    for inclusion in tu.get_includes():
-        where = inclusion.location
-        if where.file is None:
-            continue
-        path = str(where.file)
-        if path not in lines:
-            try:
-                with open(path, errors="replace") as f:
-                    lines[path] = f.read().splitlines()
-            except OSError:
-                lines[path] = []
-        text = lines[path][where.line - 1] if 0 < where.line <= len(lines[path]) else ""
-        match = _ANGLED.match(text)
-        if match:
-            names.add(match.group(1).strip())
-    return frozenset(names), frozenset(p for p in lines if p != empty)
