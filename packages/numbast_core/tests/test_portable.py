@@ -440,3 +440,17 @@ def test_precompiled_glue_is_the_same_for_any_cuda_install_folder(tmp_path):
     ]
     assert made[0].data and not made[0].why
     assert made[0].data == made[1].data
+
+
+def test_repro_header_names_cuda_headers_as_included_whatever_the_install_layout(tmp_path):
+    """The wheels put cccl inside the CUDA include dir, a toolkit beside it: the header
+    comment says <cuda/std/complex> either way (it said <cccl/cuda/std/complex> with wheels)."""
+    from numbast_core.pipeline import _display_path
+
+    include = tmp_path / "include"
+    (include / "cccl" / "cuda" / "std").mkdir(parents=True)
+    (include / "cccl" / "cuda" / "std" / "complex").write_text("")
+    header = str(include / "cccl" / "cuda" / "std" / "complex")
+    dirs = (str(include), str(include / "cccl"))
+    for order in (dirs, dirs[::-1]):
+        assert _display_path(header, order, tmp_path / "out") == "<cuda/std/complex>"

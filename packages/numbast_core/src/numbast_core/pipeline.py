@@ -85,10 +85,12 @@ def _cuda_version(include_dirs: tuple[str, ...]) -> str:
 
 
 def _display_path(path: str, cuda_dirs: tuple[str, ...], output_dir: Path) -> str:
+    """``<name>`` as the header is included from the deepest CUDA dir holding it (the cccl dir
+    sits inside the wheels' include dir, beside it in a toolkit), else relative to the output."""
     real = os.path.realpath(path)
-    for d in cuda_dirs:
-        if real.startswith(d.rstrip("/") + "/"):
-            return "<" + os.path.relpath(real, d) + ">"
+    holding = [d for d in cuda_dirs if real.startswith(d.rstrip("/") + "/")]
+    if holding:
+        return "<" + os.path.relpath(real, max(holding, key=len)) + ">"
     return os.path.relpath(real, output_dir.resolve())
 
 
