@@ -18,6 +18,8 @@ def chunked(monkeypatch):
 
 
 def _recording(glue_build, monkeypatch):
+    """The PCH of each NVRTC compile (run from /, NVRTC compiles in this process: root_cwd)."""
+    monkeypatch.chdir("/")
     seen = []
     real = glue_build._ltoir
 

@@ -416,9 +416,12 @@ def test_headers_including_files_relative_to_themselves_are_precompiled_alike_an
     helpers.compile_and_link(kernel, _int_args(2), cc=(9, 0))
 
 
-def test_precompiled_glue_is_the_same_for_any_cuda_install_folder(tmp_path):
+def test_precompiled_glue_is_the_same_for_any_cuda_install_folder_and_working_dir(
+    tmp_path, monkeypatch
+):
     """NVRTC records paths of headers read from disk (the CUDA headers' folder changes the
-    LTO-IR of a glue calling thread_rank()): the glue's headers are given in memory."""
+    LTO-IR of a glue calling thread_rank()) and its working directory: the glue's headers are
+    given in memory, and NVRTC runs in /."""
     from ast_canopy import find_cuda_paths
     from numbast_core import glue_build
 
@@ -435,11 +438,25 @@ def test_precompiled_glue_is_the_same_for_any_cuda_install_folder(tmp_path):
         "{ *r = cooperative_groups::this_thread_block().thread_rank(); return 0; }",
     )
     glue = glue_build.GlueSource("#include <cooperative_groups.h>\n", (shim,), "_s", (), ())
-    made = [
-        glue_build.precompile(glue, ("sm_90",), d)[0]["sm_90"] for d in (dirs, tuple(elsewhere))
-    ]
+    made = [glue_build.precompile(glue, ("sm_90",), dirs)[0]["sm_90"]]
+    monkeypatch.chdir(tmp_path / "another")
+    made.append(glue_build.precompile(glue, ("sm_90",), tuple(elsewhere))[0]["sm_90"])
     assert made[0].data and not made[0].why
     assert made[0].data == made[1].data
+
+
+def test_in_root_dir_runs_the_work_in_slash_and_leaves_the_caller_where_it_was(
+    tmp_path, monkeypatch
+):
+    from numbast_core.root_cwd import in_root_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert in_root_dir(os.getcwd) == "/"
+    assert os.getcwd() == str(tmp_path)
+    with pytest.raises(ZeroDivisionError):
+        in_root_dir(divmod, 1, 0)
+    big = in_root_dir(bytes, 30 << 20)  # (NVSHMEM's sidecar is 21 MB: more than a pipe holds)
+    assert len(big) == 30 << 20
 
 
 def test_repro_header_names_cuda_headers_as_included_whatever_the_install_layout(tmp_path):

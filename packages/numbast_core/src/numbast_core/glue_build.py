@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from . import nvrtc_headers
 from .glue_culprits import culprits
+from .root_cwd import in_root_dir
 from .runtime_sections import nvrtc  # (the generated runtime's own code)
 
 CHUNK_SIZE = 128  # shims per chunk, for a glue of more than SPLIT_ABOVE shims
@@ -227,7 +228,8 @@ def chunked(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]
 def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, ...]):
     """({arch: ArchGlue}, the glue as compiled: its chunk size and prelude). Raises
     ``NvrtcUnavailable``. The headers are given to NVRTC in memory where it reads them so
-    (:mod:`.nvrtc_headers`): the LTO-IR is then the same for any folder and CUDA install."""
+    (:mod:`.nvrtc_headers`), and NVRTC runs in ``/`` (:mod:`.root_cwd`): the LTO-IR is then the
+    same for any folder, working directory and CUDA install."""
     nvrtc_version()
     dirs = (*cuda_dirs, *glue.include_dirs)
     own = nvrtc_headers.user_headers(glue.include_dirs)
@@ -240,10 +242,10 @@ def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, .
         in_memory = dataclasses.replace(glue, headers=(*glue.headers, *extra))
         alike = nvrtc_headers.read_alike(in_memory.headers)
         if not archs or alike or _compiles(in_memory, archs[0], dirs):
-            return _compile_all(in_memory, archs, cuda_dirs)
+            return in_root_dir(_compile_all, in_memory, archs, cuda_dirs)
     # some header reads differently from memory (or the prelude does not compile at all):
     # compile from disk (the LTO-IR then names the folders it was made in)
-    return _compile_all(glue, archs, cuda_dirs)
+    return in_root_dir(_compile_all, glue, archs, cuda_dirs)
 
 
 def _bytes(text: str | bytes) -> bytes:
