@@ -457,6 +457,11 @@ def test_in_root_dir_runs_the_work_in_slash_and_leaves_the_caller_where_it_was(
         in_root_dir(divmod, 1, 0)
     big = in_root_dir(bytes, 30 << 20)  # (NVSHMEM's sidecar is 21 MB: more than a pipe holds)
     assert len(big) == 30 << 20
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a working directory deleted under the caller
+    assert in_root_dir(os.getcwd) == "/"
 
 
 def test_repro_header_names_cuda_headers_as_included_whatever_the_install_layout(tmp_path):

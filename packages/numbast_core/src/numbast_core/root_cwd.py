@@ -23,7 +23,7 @@ T = TypeVar("T")
 def in_root_dir(work: Callable[..., T], *args: object) -> T:
     """``work(*args)`` run with the working directory ``/`` (where there is no ``fork``, or
     the directory is ``/`` already: here). Its exception, if any, is raised here."""
-    if not hasattr(os, "fork") or os.getcwd() == "/":
+    if not hasattr(os, "fork") or _cwd() == "/":
         return work(*args)
     read, write = os.pipe()
     with warnings.catch_warnings():  # (3.12 warns of forking with threads: the copy has one)
@@ -59,3 +59,10 @@ def in_root_dir(work: Callable[..., T], *args: object) -> T:
     if not ok:
         raise value
     return value
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the working directory was deleted
+        return None
