@@ -445,6 +445,51 @@ def test_precompiled_glue_is_the_same_for_any_cuda_install_folder_and_working_di
     assert made[0].data == made[1].data
 
 
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("cannot pickle this")
+
+
+def _raise_unpicklable():
+    raise _Unpicklable("unpicklable")
+
+
+def test_a_compile_process_that_dies_is_a_generation_error_saying_what_to_do(tmp_path, monkeypatch):
+    from numbast_core import glue_build
+    from numbast_core.errors import GenerationError
+    from numbast_core.root_cwd import ProcessEnded, in_root_dir
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProcessEnded, match="exit status 3"):
+        in_root_dir(os._exit, 3)  # (as if NVRTC crashed, or the copy ran out of memory)
+
+    def died(*args):
+        raise ProcessEnded("the process compiling the glue ... (killed by signal 9)")
+
+    monkeypatch.setattr(glue_build, "precompile", died)
+    with pytest.raises(GenerationError, match=r"signal 9.*--no-precompile"):
+        _generate(tmp_path, archs=("sm_90",))
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_pragma_once_header_under_two_names_is_tried_and_read_from_disk_if_need_be(tmp_path):
+    """In memory NVRTC applies #pragma once per name: a file given as "helper.h" (next to its
+    includer) and as "detail/helper.h" would be read twice; the trial compile catches that."""
+    _project(tmp_path, ("sm_90",))
+    detail = tmp_path / "include" / "detail"
+    detail.mkdir()
+    (detail / "impl.h").write_text('#pragma once\n#include "helper.h"\n')
+    (detail / "helper.h").write_text("#pragma once\nstruct PtOffset { int n = 3; };\n")
+    header = tmp_path / "include" / "pt_geo.cuh"
+    header.write_text(
+        '#include "detail/impl.h"\n#include "detail/helper.h"\n'
+        + HEADER.replace("a + b", "a + b + PtOffset().n")
+    )
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "pt.yml"), tmp_path / "o")
+    module = helpers.import_module(result.path)
+    assert not module._glue.precompiled["sm_90"][3]  # no shim failed to compile
+
+
 def test_in_root_dir_runs_the_work_in_slash_and_leaves_the_caller_where_it_was(
     tmp_path, monkeypatch
 ):
@@ -457,6 +502,8 @@ def test_in_root_dir_runs_the_work_in_slash_and_leaves_the_caller_where_it_was(
         in_root_dir(divmod, 1, 0)
     big = in_root_dir(bytes, 30 << 20)  # (NVSHMEM's sidecar is 21 MB: more than a pipe holds)
     assert len(big) == 30 << 20
+    with pytest.raises(RuntimeError, match="unpicklable"):  # its text comes back
+        in_root_dir(_raise_unpicklable)
     gone = tmp_path / "gone"
     gone.mkdir()
     monkeypatch.chdir(gone)

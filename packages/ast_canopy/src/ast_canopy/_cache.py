@@ -118,9 +118,9 @@ _ANGLED = re.compile(r"\s*#\s*include(?:_next)?\s*<([^>]+)>")
 
 def wrapper_includes(args: Sequence[str]) -> tuple[frozenset[str], frozenset[str]] | None:
     """(the ``<...>`` names clang's CUDA wrapper includes, directly or not, with ``args``; the
-    files it reads). The C++ standard headers among them come from the system's library, which
-    differs by machine: libstdc++ 13's ``<cmath>`` reads ``<bit>``, 12's does not. ``None``
-    if clang fails."""
+    files whose include lines name them). The C++ standard headers among them come from the
+    system's library, which differs by machine: libstdc++ 13's ``<cmath>`` reads ``<bit>``,
+    12's does not. ``None`` if clang fails."""
     empty = "__ast_canopy_prefix__.cu"
     try:
         tu = _parse_tu(empty, args, True, [(empty, "\n")])

@@ -237,15 +237,16 @@ def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, .
     given = {name for name, _ in glue.headers}
     reached = tuple(h for h in nvrtc_headers.reachable(texts, dirs) if h[0] not in given)
     given |= {name for name, _ in reached}
-    own = tuple(h for h in own if h[0] not in given)
-    for extra in ((*reached, *own), own):  # (if NVRTC might read them otherwise: try first)
-        in_memory = dataclasses.replace(glue, headers=(*glue.headers, *extra))
-        alike = nvrtc_headers.read_alike(in_memory.headers)
-        if not archs or alike or _compiles(in_memory, archs[0], dirs):
-            return in_root_dir(_compile_all, in_memory, archs, cuda_dirs)
-    # some header reads differently from memory (or the prelude does not compile at all):
-    # compile from disk (the LTO-IR then names the folders it was made in)
-    return in_root_dir(_compile_all, glue, archs, cuda_dirs)
+    in_memory = dataclasses.replace(
+        glue, headers=(*glue.headers, *reached, *(h for h in own if h[0] not in given))
+    )
+    # NVRTC reads them from memory as from disk unless a #pragma once file has two names:
+    # then it is tried first, and read from disk if it does not compile so (the LTO-IR then
+    # names the folders it was made in)
+    if not archs or nvrtc_headers.read_alike(in_memory.headers):
+        return in_root_dir(_compile_all, in_memory, archs, cuda_dirs)
+    chosen = in_memory if _compiles(in_memory, archs[0], dirs) else glue
+    return in_root_dir(_compile_all, chosen, archs, cuda_dirs)
 
 
 def _bytes(text: str | bytes) -> bytes:

@@ -30,6 +30,7 @@ from .config import Config
 from .errors import ConfigError, GenerationError
 from .plan import instances
 from .render import mlir_module
+from .root_cwd import ProcessEnded
 
 StageCallback = Callable[[str, float], None]
 
@@ -200,6 +201,8 @@ def _glue(config: Config, binding_plan: plan.BindingPlan, where, only, out: Path
     except glue_build.NvrtcUnavailable as error:
         note = f"glue not precompiled (NVRTC unavailable: {error}): kernels compile it at run time"
         return {}, info, (note,)
+    except ProcessEnded as error:  # (out of memory, or NVRTC crashed)
+        raise GenerationError(f"{error}; --no-precompile leaves the compile to run time") from None
     stem = Path(binding_plan.output_name).stem
     files = {out / f"{stem}.{arch}.ltoir": g.data for arch, g in built.items()}
     records = tuple(

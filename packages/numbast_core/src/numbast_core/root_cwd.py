@@ -38,8 +38,12 @@ def in_root_dir(work: Callable[..., T], *args: object) -> T:
                 outcome: tuple[bool, object] = (True, work(*args))
             except BaseException as error:  # (raised in the caller)
                 outcome = (False, error)
+            try:
+                data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an error that does not pickle: its text does
+                data = pickle.dumps((False, RuntimeError(repr(outcome[1]))))
             with os.fdopen(write, "wb") as pipe:
-                pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.write(data)
         except BaseException:
             code = 1
         finally:
@@ -53,12 +57,24 @@ def in_root_dir(work: Callable[..., T], *args: object) -> T:
         os.waitpid(pid, 0)
         raise
     _, status = os.waitpid(pid, 0)
-    if not data:
-        raise RuntimeError(f"the NVRTC compile process ended without a result ({status=})")
+    if not data or status != 0:
+        raise ProcessEnded(_ended(status))
     ok, value = pickle.loads(data)
     if not ok:
         raise value
     return value
+
+
+class ProcessEnded(RuntimeError):
+    """The forked compile ended without a result (killed, e.g. out of memory; or crashed)."""
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        how = f"killed by signal {os.WTERMSIG(status)}"
+    else:
+        how = f"exit status {os.waitstatus_to_exitcode(status)}"
+    return f"the process compiling the glue with NVRTC ended without a result ({how})"
 
 
 def _cwd() -> str | None:
