@@ -61,6 +61,27 @@ def test_a_pragma_once_file_under_two_names_may_read_otherwise():
     assert nvrtc_headers.read_alike([("x.h", guarded), ("detail/x.h", guarded)])
 
 
-def test_user_headers_are_every_file_by_its_path_in_its_dir(tmp_path):
-    dirs = _tree(tmp_path, {"a.h": "A", "sub/b.h": "B", ".git/x": "no"})
-    assert nvrtc_headers.user_headers(dirs) == (("a.h", b"A"), ("sub/b.h", b"B"))
+def test_headers_given_in_memory_are_followed_where_included_and_not_returned(tmp_path):
+    """The glue's own in-memory headers (the <cstdint> forwarders) hide the dirs' file of that
+    name; their includes are followed only when something includes them, and files in the
+    dirs that nothing includes (the generated module itself, a .py naming a header) are not
+    read."""
+    dirs = _tree(
+        tmp_path,
+        {
+            "api.h": "#include <cstdint>\n",
+            "cstdint": "#error the forwarder hides this file\n",
+            "cuda/std/cstdint": "#include <cuda/std/detail/int.h>\n",
+            "cuda/std/detail/int.h": "",
+            "cuda/std/cmath": "#include <cuda/std/detail/math.h>\n",
+            "cuda/std/detail/math.h": "",
+            "module.py": '"#include <cuda/std/cmath>"\n',
+        },
+    )
+    given = {
+        "cstdint": b"#pragma once\n#include <cuda/std/cstdint>\n",
+        "cmath": b"#pragma once\n#include <cuda/std/cmath>\n",
+    }
+    found = dict(nvrtc_headers.reachable([b"#include <api.h>\n"], dirs, given))
+    assert set(found) == {"api.h", "cuda/std/cstdint", "cuda/std/detail/int.h"}
+    assert set(dict(nvrtc_headers.reachable([b"#include <other.h>\n"], dirs, given))) == set()

@@ -232,14 +232,10 @@ def precompile(glue: GlueSource, archs: tuple[str, ...], cuda_dirs: tuple[str, .
     same for any folder, working directory and CUDA install."""
     nvrtc_version()
     dirs = (*cuda_dirs, *glue.include_dirs)
-    own = nvrtc_headers.user_headers(glue.include_dirs)
-    texts = [glue.prelude.encode(), *(_bytes(t) for _, t in (*glue.headers, *own))]
-    given = {name for name, _ in glue.headers}
-    reached = tuple(h for h in nvrtc_headers.reachable(texts, dirs) if h[0] not in given)
-    given |= {name for name, _ in reached}
-    in_memory = dataclasses.replace(
-        glue, headers=(*glue.headers, *reached, *(h for h in own if h[0] not in given))
-    )
+    # (found from the prelude: the user's include dirs may hold anything, this module among them)
+    forwarders = {name: _bytes(text) for name, text in glue.headers}  # followed if included
+    reached = nvrtc_headers.reachable([glue.prelude.encode()], dirs, forwarders)
+    in_memory = dataclasses.replace(glue, headers=(*glue.headers, *reached))
     # NVRTC reads them from memory as from disk unless a #pragma once file has two names:
     # then it is tried first, and read from disk if it does not compile so (the LTO-IR then
     # names the folders it was made in)

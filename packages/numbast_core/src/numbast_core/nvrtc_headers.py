@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 # (found from the '#', which is quicker than from each line start; `_next` is told apart)
@@ -20,30 +20,26 @@ _PRAGMA_ONCE = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+once\b", re.MULTILINE)
 _LARGEST = 4 << 20  # bytes: a bigger file is not a header
 
 
-def user_headers(dirs: tuple[str, ...], limit: int = 5000) -> tuple[tuple[str, bytes], ...]:
-    """Every file under the module's own include dirs, by its path relative to its dir."""
-    found: dict[str, bytes] = {}
-    for directory in dirs:
-        for parent, subdirs, files in os.walk(directory):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            for name in sorted(files):
-                path = os.path.join(parent, name)
-                include = Path(os.path.relpath(path, directory)).as_posix()
-                if len(found) < limit and os.path.getsize(path) < _LARGEST:
-                    found.setdefault(include, Path(path).read_bytes())
-    return tuple(found.items())
-
-
-def reachable(sources: Iterable[bytes], dirs: tuple[str, ...]) -> tuple[tuple[str, bytes], ...]:
+def reachable(
+    sources: Iterable[bytes], dirs: tuple[str, ...], given: Mapping[str, bytes] | None = None
+) -> tuple[tuple[str, bytes], ...]:
     """The headers under ``dirs`` that ``sources`` include, directly or through each other,
     by include name (sorted). Found by reading ``#include`` lines whatever the conditions
     around them, so this is a superset of what NVRTC reads. A header NVRTC could not read from
-    memory as it reads it from disk stays on disk (its own includes then resolve there)."""
-    tree = _Tree(dirs)
+    memory as it reads it from disk stays on disk (its own includes then resolve there).
+    ``given``: headers NVRTC gets in memory anyway (by include name; they hide the dirs' file
+    of that name): followed where included, not returned."""
+    tree, given = _Tree(dirs), given or {}
     found: dict[str, str] = {}  # include name: path
+    followed: set[str] = set()  # names of ``given`` whose includes are pending or read
     pending = [_includes(text) for text in sources]
     while pending:
         for _, _, name in pending.pop():
+            if name in given:
+                if name not in followed:
+                    followed.add(name)
+                    pending.append(_includes(given[name]))
+                continue
             path = tree.first(name)
             if path is None or name in found:
                 continue
