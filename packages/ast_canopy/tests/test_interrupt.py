@@ -10,6 +10,15 @@ import pytest
 from ast_canopy._interrupt import ctrl_c_deferred
 
 
+@pytest.fixture(autouse=True)
+def python_handles_sigint():
+    """Each test starts from Python's own SIGINT handler, whatever the test process inherited
+    (a job that a non-interactive shell starts in the background ignores SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_sigint_inside_the_block_is_raised_when_it_ends():
     reached_end_of_block = False
     with pytest.raises(KeyboardInterrupt), ctrl_c_deferred():
@@ -53,3 +62,13 @@ def test_other_threads_are_left_alone():
     thread.start()
     thread.join()
     assert outcome == [True]
+
+
+def test_an_ignored_sigint_stays_ignored():
+    """A process that ignores SIGINT (started with nohup, or in the background) keeps
+    ignoring it: nothing is raised."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with ctrl_c_deferred():
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN

@@ -78,6 +78,8 @@ CTRL_C_IN_VISITOR = """
 import os, signal, sys
 from clang import cindex
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever the runner
+
 is_null = cindex.Cursor.is_null
 
 def is_null_then_ctrl_c(self):
