@@ -523,3 +523,21 @@ def test_repro_header_names_cuda_headers_as_included_whatever_the_install_layout
     dirs = (str(include), str(include / "cccl"))
     for order in (dirs, dirs[::-1]):
         assert _display_path(header, order, tmp_path / "out") == "<cuda/std/complex>"
+
+
+def test_files_in_the_include_dir_that_nothing_includes_are_not_read(tmp_path):
+    """Precompile reads the headers the glue includes, not every file beside them: a folder
+    holding a dangling link and other files (the generated module among them) generates, and
+    its glue is the same bytes as in a clean folder."""
+    clean = _generate(tmp_path / "clean", ("sm_90",))
+    cluttered = tmp_path / "cluttered"
+    _project(cluttered, ("sm_90",))
+    include = cluttered / "include"
+    (include / "gone.h").symlink_to(include / "deleted_since.h")  # dangling
+    (include / "notes.py").write_text('"#include <cuda/std/cmath>"\n')
+    result = numbast_core.generate(numbast_core.load_config(cluttered / "pt.yml"), include)
+    assert result.path.parent == include  # the module sits among the headers, as users do
+    again = numbast_core.generate(numbast_core.load_config(cluttered / "pt.yml"), include)
+    sidecar = "pt_geo.sm_90.ltoir"
+    assert (include / sidecar).read_bytes() == (clean.path.parent / sidecar).read_bytes()
+    assert again.path.read_bytes() == result.path.read_bytes()
