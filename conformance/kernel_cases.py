@@ -20,7 +20,7 @@ import numpy as np
 CXX_TYPES = {
     "int8": "signed char", "uint8": "unsigned char", "int16": "short",
     "uint16": "unsigned short", "int32": "int", "uint32": "unsigned int", "int64": "long long",
-    "uint64": "unsigned long long", "float32": "float", "float64": "double",
+    "uint64": "unsigned long long", "float16": "__half", "float32": "float", "float64": "double",
 }  # fmt: skip
 
 
@@ -629,8 +629,113 @@ WARP_REDUCE = Case(
     expected=_warp_reduce_expected,
 )
 
+OWN_DECLARED = Case(
+    name="own_declared_template",
+    what="own_api.cuh: a class template declared only, through its explicit specialisations "
+    "(tag types, a defaulted argument); instances written through T& and passed with an enum",
+    modules=OWN,
+    buffers=(
+        Buffer("x", "int32", N, "small"),
+        Buffer("r_float", "float32", N, output=True),
+        Buffer("r_int", "int32", N, output=True),
+    ),
+    numba="""\
+def kernel(x, r_float, r_int):
+    i = cuda.grid(1)
+    v = types.float32(x[i])
+    lo = own.Frag(Tag=own.LowTag, N=2, T=types.float32)
+    own.fill(lo, v)
+    hi = own.Frag(Tag=own.HighTag, N=2, T=types.float32)
+    own.fill(hi, v + types.float32(1))
+    r_float[i] = own.combine(lo, own.Combine.Sum) + own.combine(hi, own.Combine.Product)
+    three = own.Frag(Tag=own.LowTag, N=3)
+    own.fill(three, v)
+    r_int[i] = own.combine(three, own.Combine.Product)
+""",
+    cxx="""\
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    float v = (float)x[i];
+    Frag<LowTag, 2, float> lo;
+    fill(lo, v);
+    Frag<HighTag, 2, float> hi;
+    fill(hi, v + 1.0f);
+    r_float[i] = combine(lo, Combine::Sum) + combine(hi, Combine::Product);
+    Frag<LowTag, 3> three;
+    fill(three, v);
+    r_int[i] = combine(three, Combine::Product);
+""",
+    grid=BLOCKS,
+    block=THREADS,
+)
+
+# ---------------------------------------------------------------------------------------------
+# mma.h (nvcuda::wmma): one warp per block multiplies its 16x16 half tiles on the tensor cores
+
+MMA_TILE, MMA_TILES = 256, 64  # 16x16 elements; one warp per tile
+
+
+def _wmma_expected(given):
+    a = given["a"].astype(np.float64).reshape(MMA_TILES, 16, 16)  # row-major: [tile, m, k]
+    b = given["b"].astype(np.float64).reshape(MMA_TILES, 16, 16).transpose(0, 2, 1)  # col-major
+    c = given["c"].astype(np.float64).reshape(MMA_TILES, 16, 16)
+    product = a @ b  # integers of at most 16 * 100 * 100: exact in float32 in any order
+    return {
+        "d": (product + c).astype(np.float32).reshape(-1),
+        "e": product.transpose(0, 2, 1).astype(np.float32).reshape(-1),  # stored col-major
+    }
+
+
+WMMA = Case(
+    name="wmma_fragments",
+    what="mma.h: fragment<matrix_a/matrix_b/accumulator, 16, 16, 16> load_matrix_sync (with a "
+    "layout), fill_fragment, mma_sync, store_matrix_sync row- and col-major",
+    modules=(("wm", "mma"),),
+    buffers=(
+        Buffer("a", "float16", MMA_TILES * MMA_TILE, "small"),
+        Buffer("b", "float16", MMA_TILES * MMA_TILE, "small"),
+        Buffer("c", "float32", MMA_TILES * MMA_TILE, "small"),
+        Buffer("d", "float32", MMA_TILES * MMA_TILE, output=True),
+        Buffer("e", "float32", MMA_TILES * MMA_TILE, output=True),
+    ),
+    numba="""\
+def kernel(a, b, c, d, e):
+    t = cuda.blockIdx.x * 256
+    fa = wm.fragment(Use=wm.matrix_a, m=16, n=16, k=16, T=types.float16, Layout=wm.row_major)
+    fb = wm.fragment(Use=wm.matrix_b, m=16, n=16, k=16, T=types.float16, Layout=wm.col_major)
+    acc = wm.fragment(Use=wm.accumulator, m=16, n=16, k=16, T=types.float32)
+    wm.load_matrix_sync(fa, address_of(a, t), 16)
+    wm.load_matrix_sync(fb, address_of(b, t), 16)
+    wm.load_matrix_sync(acc, address_of(c, t), 16, wm.layout_t.mem_row_major)
+    wm.mma_sync(acc, fa, fb, acc)
+    wm.store_matrix_sync(address_of(d, t), acc, 16, wm.layout_t.mem_row_major)
+    zero = wm.fragment(Use=wm.accumulator, m=16, n=16, k=16, T=types.float32)
+    wm.fill_fragment(zero, types.float32(0))
+    wm.mma_sync(zero, fa, fb, zero)
+    wm.store_matrix_sync(address_of(e, t), zero, 16, wm.layout_t.mem_col_major)
+""",
+    cxx="""\
+    using namespace nvcuda;
+    int t = blockIdx.x * 256;
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+    wmma::load_matrix_sync(fa, a + t, 16);
+    wmma::load_matrix_sync(fb, b + t, 16);
+    wmma::load_matrix_sync(acc, c + t, 16, wmma::mem_row_major);
+    wmma::mma_sync(acc, fa, fb, acc);
+    wmma::store_matrix_sync(d + t, acc, 16, wmma::mem_row_major);
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> zero;
+    wmma::fill_fragment(zero, 0.0f);
+    wmma::mma_sync(zero, fa, fb, zero);
+    wmma::store_matrix_sync(e + t, zero, 16, wmma::mem_col_major);
+""",
+    grid=MMA_TILES,
+    block=32,
+    expected=_wmma_expected,
+)
+
 CASES = (CG, CG_REDUCE, PIPELINE, BARRIER, ATOMICS, WARP_REDUCE, OWN_WIDTHS, OWN_STRUCTS,
-         OWN_VECTORS)  # fmt: skip
+         OWN_VECTORS, OWN_DECLARED, WMMA)  # fmt: skip
 
 
 def configs(cases: Sequence[Case] | None = None) -> dict[str, None]:

@@ -52,3 +52,29 @@ __device__ inline std::uint32_t next(std::uint32_t x) { return x * 1664525u + 10
 // operators on a CUDA vector type (numba-cuda 0.30.4 defines none for float2)
 __device__ inline float2 operator+(float2 a, float2 b) { return make_float2(a.x + b.x, a.y + b.y); }
 __device__ inline float2 operator*(float2 a, float s) { return make_float2(a.x * s, a.y * s); }
+
+// a class template declared and never defined, used through its explicit specialisations (as
+// mma.h's fragment): tag types as arguments, a defaulted one, and functions taking instances by
+// non-const reference (the callee's writes land in the caller's variable) and with an enum
+struct LowTag;
+struct HighTag;
+enum class Combine : std::uint8_t { Sum = 0, Product = 1 };
+template <typename Tag, int N, typename T = void> struct Frag;
+template <> struct Frag<LowTag, 2, float> { float x[2]; };
+template <> struct Frag<HighTag, 2, float> { float x[2]; };
+template <> struct Frag<LowTag, 3> { std::int32_t x[3]; };
+__device__ inline void fill(Frag<LowTag, 2, float>& f, float v) { f.x[0] = v; f.x[1] = v * 0.5f; }
+__device__ inline void fill(Frag<HighTag, 2, float>& f, float v) { f.x[0] = v * 4.0f; f.x[1] = -v; }
+__device__ inline void fill(Frag<LowTag, 3>& f, float v) {
+    for (int i = 0; i < 3; ++i) f.x[i] = static_cast<std::int32_t>(v) * (i + 1);
+}
+__device__ inline float combine(const Frag<LowTag, 2, float>& f, Combine how) {
+    return how == Combine::Sum ? f.x[0] + f.x[1] : f.x[0] * f.x[1];
+}
+__device__ inline float combine(const Frag<HighTag, 2, float>& f, Combine how) {
+    return how == Combine::Sum ? f.x[0] - f.x[1] : f.x[0] * f.x[1] + 1.0f;
+}
+__device__ inline std::int32_t combine(const Frag<LowTag, 3>& f, Combine how) {
+    return how == Combine::Sum ? f.x[0] + f.x[1] + f.x[2] : f.x[0] * f.x[1] - f.x[2];
+}
+template <typename T> struct NeverDefined;  // no instances: skipped, with the reason

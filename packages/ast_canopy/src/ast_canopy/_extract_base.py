@@ -65,6 +65,8 @@ class _ExtractorBase:
         self.functions: list[Function] = []
         self.function_templates: list[FunctionTemplate] = []
         self.class_templates: list[ClassTemplate] = []
+        self.declared_only: list[Struct] = []
+        self._declared_only_seen: set[str] = set()  # USRs of the records and templates in it
         self.specializations: list[ClassTemplateSpecialization] = []
         self.inline_namespaces: set[str] = set()
         self.typedefs: list[Typedef] = []

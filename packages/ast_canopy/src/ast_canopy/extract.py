@@ -56,6 +56,8 @@ class _Extractor(_RecordExtractor):
                 self._add_once(self.functions, c, self._function(c, ns, ns, loc))
             elif kind in _RECORD_KINDS:
                 if not c.is_definition():
+                    if c.spelling and self._declared_only(c):
+                        self.declared_only.append(self._record(c, ns, ns, loc))
                     continue
                 tmpl = c.specialized_template
                 if tmpl is not None and tmpl.kind == CursorKind.CLASS_TEMPLATE:
@@ -85,17 +87,30 @@ class _Extractor(_RecordExtractor):
                 tmpl = c.specialized_template
                 if c.is_definition() and tmpl is not None:
                     self.specializations.append(self._specialization(c, tmpl, ns, loc))
-            elif kind == CursorKind.CLASS_TEMPLATE and c.is_definition():  # (not a forward one)
+            elif kind == CursorKind.CLASS_TEMPLATE and (
+                c.is_definition() or self._declared_only(c)
+            ):
                 self.class_templates.append(
                     ClassTemplate(
                         template_params=self._template_params(c),
                         record=self._record(c, ns, ns, loc),
+                        is_defined=c.is_definition(),
                     )
                 )
             elif kind == CursorKind.VAR_DECL:
                 var = self._constexpr_var(c, ns, loc)
                 if var is not None:
                     self.constexpr_vars.append(var)
+
+    def _declared_only(self, c: Cursor) -> bool:
+        """Whether ``c`` declares a record or class template defined nowhere in the translation
+        unit, seen here for the first time (it may be declared again)."""
+        if c.get_definition() is not None:
+            return False
+        usr = c.get_usr()
+        seen = usr in self._declared_only_seen
+        self._declared_only_seen.add(usr)
+        return not seen
 
     def _hidden_from_nvrtc(self, c: Cursor, loc: Location) -> bool:
         """Whether ``c`` lies in an ``#if`` branch that NVRTC's macros skip (a header read
@@ -132,6 +147,7 @@ class _Extractor(_RecordExtractor):
             functions=tuple(self.functions),
             function_templates=tuple(self.function_templates),
             class_templates=tuple(self.class_templates),
+            declared_only=tuple(self.declared_only),
             class_template_specializations=tuple(self.specializations),
             typedefs=tuple(self.typedefs),
             enums=tuple(self.enums),

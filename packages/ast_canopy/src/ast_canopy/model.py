@@ -189,6 +189,9 @@ class FunctionTemplate:
 class ClassTemplate:
     template_params: tuple[TemplateParam, ...]
     record: Struct  # the templated record, types as written (dependent)
+    # False: the primary template is declared and never defined (wmma's ``fragment``): its
+    # instances are its explicit and partial specialisations
+    is_defined: bool = True
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,9 @@ class Declarations:
     # reference or pointer; transitively through their fields and constructors): their layout,
     # fields and constructors only, so a binding can build and pass them.
     dependencies: tuple[Struct, ...] = ()
+    # records declared and defined nowhere in the translation unit (tag types such as wmma's
+    # ``struct row_major;``): they only name a type, e.g. as a template argument
+    declared_only: tuple[Struct, ...] = ()
     # inline namespaces of the retained declarations ("cuda::std::__4"): C++ names may omit them
     inline_namespaces: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)

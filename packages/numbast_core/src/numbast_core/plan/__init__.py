@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ast_canopy.model import Declarations
 
 from ..config import Config
@@ -34,7 +36,15 @@ from .names import RESERVED_NAMES, shim_name, strip_prefix
 from .operators import free_operators, merge_operators
 from .refs import StructRef
 from .structs import primitive_model_errors, struct_names
-from .templates import plan_class_templates, plan_function_templates, skip_member_templates
+from .templates import (
+    bindable_class_templates,
+    declared_natives,
+    plan_class_templates,
+    plan_function_templates,
+    plan_tags,
+    skip_member_templates,
+    takes_instances,
+)
 from .typemap import KnownTypes
 
 __all__ = [
@@ -75,14 +85,23 @@ def build(
     known = KnownTypes({e.cxx_name: e.ref for e in enums}, bound)
     structs, struct_operators = plan_structs(config, names, known, skipped)
     errors += primitive_model_errors(config, structs)
-    functions = plan_functions(config, decls, known, taken, skipped, warnings)
+    classes = bindable_class_templates(config, decls)
+    by_instance = [takes_instances(f, classes) for f in decls.functions]
+    instance_calls = [f for f, yes in zip(decls.functions, by_instance) if yes]
+    plain = replace(
+        decls, functions=tuple(f for f, y in zip(decls.functions, by_instance) if not y)
+    )
+    functions = plan_functions(config, plain, known, taken, skipped, warnings)
     own = native_operands(config, names.values())
     operators = merge_operators(
         struct_operators + free_operators(config, decls, known, skipped, own), skipped
     )
     typedefs = plan_typedefs(config, decls, known, taken, skipped)
-    function_templates = plan_function_templates(config, decls, functions, taken, skipped)
+    function_templates = plan_function_templates(
+        config, decls, functions, taken, skipped, instance_calls
+    )
     class_templates = plan_class_templates(config, decls, taken, skipped)
+    tags = plan_tags(decls, taken) if class_templates else []
     skip_member_templates(decls, skipped)
     joined = {t.python_name for t in function_templates if t.also_function}
     functions = [f for f in functions if f.python_name not in joined]
@@ -108,4 +127,6 @@ def build(
         metadata=metadata,
         function_templates=tuple(function_templates),
         class_templates=tuple(class_templates),
+        tags=tuple(tags),
+        template_natives=declared_natives(decls) if class_templates else (),
     )

@@ -140,6 +140,9 @@ class FunctionTemplateBinding:
     # template arguments as a kernel gives them: a type's Numba type, a constant's spelling;
     # the overload): a kernel's call with the same arguments uses it, with no NVRTC compile
     ahead: tuple[tuple[tuple[TypeRef | str, ...], OverloadPlan], ...] = ()
+    # argument positions that are non-const references to classes in some overload: a bound
+    # struct or class template instance passed there is written back, as by a ``T&`` function
+    writes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,15 @@ class ClassTemplateBinding:
     methods: tuple[str, ...]  # public non-static member functions (and member templates)
     mutating: tuple[str, ...]  # the methods without a const overload (run on the receiver)
     signature: str  # the template's head, for docstrings and tables
+
+
+@dataclass(frozen=True)
+class TagBinding:
+    """A record declared and defined nowhere (wmma's ``struct row_major;``): a Python name that
+    a kernel gives as a template argument (``Layout=wmma.row_major``)."""
+
+    python_name: str
+    cxx_name: str  # qualified, as C++ is given it
 
 
 # a Vector: a conversion to that CUDA vector type, spelled with its constructor
@@ -271,6 +283,10 @@ class BindingPlan:
     metadata: tuple[tuple[str, str], ...] = field(default=())
     function_templates: tuple[FunctionTemplateBinding, ...] = ()
     class_templates: tuple[ClassTemplateBinding, ...] = ()
+    tags: tuple[TagBinding, ...] = ()
+    # numba-cuda's own types (``__half``: float16) the headers declare: template arguments and
+    # results of instances
+    template_natives: tuple[str, ...] = ()
 
     @property
     def public_names(self) -> tuple[str, ...]:
@@ -282,6 +298,7 @@ class BindingPlan:
             + [t.python_name for t in self.typedefs]
             + [t.python_name for t in self.function_templates]
             + [t.python_name for t in self.class_templates]
+            + [t.python_name for t in self.tags]
         ))  # fmt: skip
 
     def _callables_by_owner(self) -> Iterator[tuple[PlanRow | None, Iterator[BoundCallable]]]:
@@ -308,8 +325,12 @@ class BindingPlan:
             rows += [owner] if owner is not None else []
             rows += [_bound_row(c.kind, c.overload.cxx_signature, c.python_name) for c in calls]
         rows += [_bound_row("typedef", t.cxx_name, t.python_name) for t in self.typedefs]
-        rows += [
-            _bound_row("function template", sig, t.python_name)
+        rows += [  # (non-template functions that take class template instances join them)
+            _bound_row(
+                "function template" if sig.startswith("template") else "function",
+                sig,
+                t.python_name,
+            )
             for t in self.function_templates
             for sig in t.signatures
         ]
@@ -321,5 +342,6 @@ class BindingPlan:
         rows += [
             _bound_row("class template", t.signature, t.python_name) for t in self.class_templates
         ]
+        rows += [_bound_row("tag type", t.cxx_name, t.python_name) for t in self.tags]
         rows += [PlanRow(s.kind, s.cxx_name, "", "skipped", s.reason) for s in self.skipped]
         return tuple(rows)

@@ -3,17 +3,22 @@ compiled) and which are skipped, with the form that stops them."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+
 from ast_canopy.model import (
     Access,
     ClassTemplate,
     Declarations,
     ExecSpace,
+    Function,
     FunctionTemplate,
     Method,
     MethodKind,
     Struct,
     TemplateParam,
     TemplateParamKind,
+    Type,
 )
 
 from ..config import Config
@@ -22,9 +27,12 @@ from .model import (
     FunctionBinding,
     FunctionTemplateBinding,
     Skipped,
+    TagBinding,
     TemplateParamPlan,
 )
 from .names import attribute_name, python_identifier, strip_prefix
+from .typemap import NATIVE_TYPES
+from .usable import unusable_reason
 
 
 def portable_name(qualified: str, inline: tuple[str, ...]) -> str:
@@ -62,8 +70,46 @@ def template_head(params: tuple[TemplateParam, ...]) -> str:
 def _function_signature(t: FunctionTemplate) -> str:
     fn = t.function
     params = ", ".join(f"{p.type.spelling} {p.name or ''}".strip() for p in fn.params)
-    head = template_head(t.template_params)
-    return f"{head} {fn.return_type.spelling} {fn.qualified_name}({params})"
+    head = template_head(t.template_params) + " " if t.template_params else ""
+    return f"{head}{fn.return_type.spelling} {fn.qualified_name}({params})"
+
+
+def _instance_of(t: Type) -> str:
+    """The qualified name of the class template whose instance ``t`` is (under references,
+    pointers and const), or ""."""
+    name = t.unqualified_non_ref_type_name
+    return name.partition("<")[0].strip() if "<" in name else ""
+
+
+def bindable_class_templates(config: Config, decls: Declarations) -> frozenset[str]:
+    """Qualified names of the class templates that have instances to bind: defined ones, and
+    declared-only ones that are specialised (wmma's ``fragment``)."""
+    specialised = {s.template_name for s in decls.class_template_specializations}
+    return frozenset(
+        t.record.qualified_name
+        for t in decls.class_templates
+        if _class_skip_reason(config, t) is None
+        and (t.is_defined or t.record.qualified_name in specialised)
+    )
+
+
+def takes_instances(fn: Function, classes: frozenset[str]) -> bool:
+    """Whether ``fn`` takes or returns an instance of one of ``classes``: Numba has no type for
+    it before a kernel is compiled, so C++ resolves the call then, as for a template."""
+    types = [p.type for p in fn.params] + [fn.return_type]
+    return any(_instance_of(t) in classes for t in types)
+
+
+def _written(fns: Iterable[Function]) -> tuple[int, ...]:
+    """Positions where some overload takes a non-const reference to a class: what the callee
+    writes there is written back to the kernel's variable."""
+    return tuple(sorted({
+        i
+        for fn in fns
+        for i, p in enumerate(fn.params)
+        if p.type.is_lvalue_ref and not p.type.is_const and p.type.pointee is not None
+        and (p.type.pointee.kind == "RECORD" or "<" in p.type.pointee.spelling)
+    }))  # fmt: skip
 
 
 def _function_skip_reason(config: Config, t: FunctionTemplate) -> str | None:
@@ -92,20 +138,26 @@ def plan_function_templates(
     functions: list[FunctionBinding],
     taken: set[str],
     skipped: list[Skipped],
+    instance_calls: Sequence[Function] = (),
 ) -> list[FunctionTemplateBinding]:
     """One binding per qualified name. Where the same name also has non-template overloads,
     they join the template binding (C++ overload resolution chooses among all of them, as it
     would in C++: ``f(1.5f)`` picks ``template f<float>`` over ``f(int)``), and the caller
-    drops their ``FunctionBinding``."""
+    drops their ``FunctionBinding``. ``instance_calls``: functions that take class template
+    instances (:func:`takes_instances`), resolved the same way (templates of no parameters)."""
     plain = {f.cxx_name.lstrip(":"): f for f in functions}
     groups: dict[str, list[FunctionTemplate]] = {}
-    for t in decls.function_templates:
+    pseudo = [FunctionTemplate((), fn) for fn in instance_calls]
+    for t in (*decls.function_templates, *pseudo):
+        fn = t.function
+        kind = "function template" if t.template_params else "function"
         reason = _function_skip_reason(config, t)
+        if reason is None and not t.template_params:
+            reason = "deleted" if fn.is_deleted else unusable_reason(fn, config.gpu_arch[0])
         if reason:
-            skipped.append(Skipped("function template", t.function.qualified_name, reason,
-                                   str(t.function.location)))  # fmt: skip
+            skipped.append(Skipped(kind, fn.qualified_name, reason, str(fn.location)))
             continue
-        groups.setdefault(t.function.qualified_name, []).append(t)
+        groups.setdefault(fn.qualified_name, []).append(t)
     # where two templates want one Python name, the less nested keeps it (`cg::reduce`, not
     # `cg::details::reduce`); the other is named after its namespaces
     names: dict[str, str] = {}
@@ -127,8 +179,37 @@ def plan_function_templates(
         signatures = tuple(dict.fromkeys(_function_signature(t) for t in group))
         if also:
             signatures += tuple(dict.fromkeys(o.cxx_signature for o in plain[cxx].overloads))
-        bound.append(FunctionTemplateBinding(py, callee, params, signatures, also))
+        same = [f for f in decls.functions if f.qualified_name == cxx] if also else []
+        writes = _written([*(t.function for t in group), *same])
+        bound.append(FunctionTemplateBinding(py, callee, params, signatures, also,
+                                             writes=writes))  # fmt: skip
     return bound
+
+
+def plan_tags(decls: Declarations, taken: set[str]) -> list[TagBinding]:
+    """The records declared and defined nowhere: names for template arguments."""
+    tags: dict[str, TagBinding] = {}
+    for st in decls.declared_only:
+        py = python_identifier(st.name)
+        if py in taken:
+            py = python_identifier("_".join((*st.namespace, py)))
+        if py in taken or st.qualified_name in tags:
+            continue
+        taken.add(py)
+        cxx = portable_name(st.qualified_name, decls.inline_namespaces)
+        tags[st.qualified_name] = TagBinding(py, cxx)
+    return list(tags.values())
+
+
+def declared_natives(decls: Declarations) -> tuple[str, ...]:
+    """numba-cuda's own types (``__half``...) that the retained declarations mention: C++ knows
+    them wherever those compile, so instances can take and return them."""
+    spelled = " ".join(
+        t.canonical
+        for fn in (*decls.functions, *(t.function for t in decls.function_templates))
+        for t in (fn.return_type, *(p.type for p in fn.params))
+    )
+    return tuple(c for c in NATIVE_TYPES if re.search(rf"\b{c}\b", spelled))
 
 
 def _class_skip_reason(config: Config, t: ClassTemplate) -> str | None:
@@ -170,9 +251,12 @@ def plan_class_templates(
         *((s.template_name, s.record) for s in decls.class_template_specializations),
     ):
         records.setdefault(name, []).append(record)
+    specialised = {s.template_name for s in decls.class_template_specializations}
     for t in decls.class_templates:
         st = t.record
         reason = _class_skip_reason(config, t)
+        if reason is None and not t.is_defined and st.qualified_name not in specialised:
+            reason = "declared and never defined or specialised: it has no instances"
         if reason is None and st.qualified_name in bound:
             reason = "duplicate declaration"
         if reason:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 
 from ..glue_build import ModuleGlue
 from ..plan.model import BindingPlan, FunctionBinding, OverloadPlan, ParamPlan, StructBinding
-from ..plan.refs import TypeRef, Vector, value_type
+from ..plan.refs import Scalar, TypeRef, Vector, value_type
+from ..plan.typemap import NATIVE_TYPES
 from ..runtime import runtime_text
 from ..stdcompat import nvrtc_headers
 from .cxx import glue, prelude
@@ -45,6 +46,7 @@ def runtime_features(plan: BindingPlan, info: ModuleGlue | None = None) -> froze
     mutators = _holds(bound, lambda v: isinstance(v, ParamPlan) and v.mode == "inout")
     # instances of class templates: fields written, non-const methods write the receiver back
     mutators = mutators or bool(plan.class_templates)
+    mutators = mutators or any(t.writes for t in plan.function_templates)  # T& of a template
     writes = mutators or any(
         any(f.name for f in st.fields) or st.item_setters for st in plan.structs
     )
@@ -183,14 +185,25 @@ def _templates_block(plan: BindingPlan) -> str:
         f"{st.cxx_name!r}: {type_expr(st.native) if st.native else struct_type_name(st.ref)}, "
         for st in plan.structs
     )
+    bound = {st.cxx_name for st in plan.structs}
+    structs += "".join(
+        f"{c!r}: {type_expr(Scalar(NATIVE_TYPES[c]))}, "
+        for c in plan.template_natives
+        if c not in bound
+    )
     handles = "".join(
         f"({st.python_name}, {struct_type_name(st.ref)}), "
         for st in plan.structs
         if st.native is None
     )
+    enums = "".join(f"{e.python_name}: {'::' + e.cxx_name!r}, " for e in plan.enums)
     out = [
         f"_templates = _Templates(_glue, _registries, {{{structs}}}, [{handles}],\n"
-        f"    helpers={TEMPLATE_HELPERS!r})\n"
+        f"    helpers={TEMPLATE_HELPERS!r}, enums={{{enums}}})\n"
+    ]
+    out += [
+        f"{t.python_name} = _tag_type(_templates, {t.python_name!r}, {t.cxx_name!r})\n"
+        for t in plan.tags
     ]
     for t in plan.function_templates:
         params = tuple((p.name, p.kind, p.cxx_type) for p in t.params)
@@ -202,6 +215,7 @@ def _templates_block(plan: BindingPlan) -> str:
             for keys, o in t.ahead
         )
         ahead = f", ahead=[\n{ahead}]" if ahead else ""
+        ahead += f", writes={t.writes!r}" if t.writes else ""
         out.append(
             f"{t.python_name} = _function_template(_templates, {t.python_name!r}, {doc!r}, "
             f"{t.cxx_name!r}, {params!r}{ahead})\n"

@@ -42,6 +42,11 @@ template <class R> struct __numbast_store {
 template <> struct __numbast_store<void> {
   template <class F> __device__ static void run(void*, F f) { f(); }
 };
+// an enum argument arrives as its Numba value, a long long (IntEnum members are int64)
+template <class E> struct __numbast_enum {
+  long long v;
+  __device__ operator E() const { return static_cast<E>(v); }
+};
 template <bool B> struct __numbast_enable {};
 template <> struct __numbast_enable<true> { using type = int; };
 template <class A, class B> struct __numbast_same { static constexpr bool value = false; };

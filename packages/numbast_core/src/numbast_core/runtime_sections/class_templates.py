@@ -125,8 +125,10 @@ class _ClassTemplate(_TemplateBinding):
     def spell_targs(self, targs, what):
         spelled = []
         for (name, kind, cxx), value in zip(self.params, targs):
-            if kind == "type":
-                if value <= 0 or value % _POINTER >= _CLASS:
+            if kind == "type" and value == 0:  # (a default: wmma's fragment<..., Layout=void>)
+                spelled.append("void")
+            elif kind == "type":
+                if value < 0 or value % _POINTER >= _CLASS:
                     raise _TypingError(f"{what}: template argument {name} has no Numba type here")
                 spelled.append(self.site.cxx(self.site.numba_type(value, (), what), what))
             else:
@@ -178,28 +180,21 @@ def _class_template(site, name, doc, cxx, params, fields, methods, mutating=()):
     return stub
 
 
-def _mutator(site, binding):
-    """What _StructWrites calls for a non-const method: returns (result, updated receiver)."""
-    stub = _Stub(f"{binding.what} (writes)", binding.what)
+def _tag_type(site, name, cxx):
+    """A record declared and defined nowhere (``struct row_major;``): a name for a template
+    argument (``Layout=row_major``), never a value."""
+    stub = _Stub(name, f"struct {cxx} (declared only: a template argument)")
+    ty = types.Opaque(cxx)
+    site.structs[cxx], site.handles[stub] = ty, ty
+    if not _SIMULATOR:
 
-    class Mutator(_AbstractTemplate):
-        key = stub
+        class Tag(_AbstractTemplate):
+            key = stub
 
-        def generic(self, args, kws):
-            ret = binding.results.get(tuple(args), False)
-            if ret is False:
-                return None
-            return _signature(types.Tuple((ret or types.none, args[0])), *args)
+            def generic(self, args, kws):
+                raise _TypingError(f"{name} is a type for template arguments, not a value")
 
-    stub._numba_type = types.Function(Mutator)
-
-    def lower(context, builder, sig, args):
-        values = _call(context, builder, site, binding.rows[sig.args], args, sig.args)
-        result = values[0] if binding.results[sig.args] is not None else None
-        result = context.get_dummy_value() if result is None else result
-        return context.make_tuple(builder, sig.return_type, [result, values[-1]])
-
-    site.registries.target.lower(stub, types.VarArg(types.Any))(lower)
+        site.registries.typing.register_global(stub, types.Function(Tag))
     return stub
 
 

@@ -79,10 +79,11 @@ class _Templates:
     """The module's templates and their instances. ``structs``: {C++ name: Numba type} of the
     structs the module binds; ``handles``: [(struct handle, its Numba type)] for ``T=Handle``."""
 
-    def __init__(self, glue, registries, structs=(), handles=(), helpers=""):
+    def __init__(self, glue, registries, structs=(), handles=(), helpers="", enums=()):
         self.glue, self.registries, self.suffix = glue, registries, glue.suffix
         self.helpers = helpers  # C++ the instances' sources share (render/template_cxx.py)
         self.structs, self.handles = dict(structs), dict(handles)
+        self.enums = dict(enums)  # {IntEnum class: C++ name}
         self.classes, self.nvrtc_calls = [], 0
         self._lock, self._done, self._rows, self._table = _threading.RLock(), {}, {}, None
         self._keys = {}
@@ -107,6 +108,8 @@ class _Templates:
             return "__numbast_storage<void>"
         if isinstance(ty, types.CPointer):
             return self.cxx(ty.dtype, what) + "*"
+        if isinstance(ty, types.IntEnumMember) and ty.instance_class in self.enums:
+            return f"__numbast_enum<{self.enums[ty.instance_class]}>"  # (converts to the enum)
         for cxx, known in self.table():
             if known == ty:
                 return cxx
@@ -220,6 +223,12 @@ class _CallSite(_AbstractTemplate):
         site, binding = self.site, self.binding
         args = tuple(types.unliteral(a) for a in args)
         explicit = binding.explicit(kws)
+        # a bound struct or instance passed to a non-const reference (T&) is written back
+        ours = [getattr(t, "numbast_abi", None) == _ABI for t in args]
+        written = [i for i in binding.writes if i < len(args) and ours[i]]
+        if written and explicit:  # (the mutator is typed from the positional arguments)
+            what = f"{binding.what}: a call that writes back its T& arguments"
+            raise _TypingError(f"{what} takes no explicit template arguments: C++ deduces them")
         this = getattr(self, "this", None)
         params = ([] if this is None else [this]) + list(args)
         cxx = [site.cxx(t, binding.what) for t in params]
@@ -232,8 +241,10 @@ class _CallSite(_AbstractTemplate):
         full = (*args, *(kws[k] for k in explicit))
         # a void shim still takes a result pointer (a byte): one shim form for every call
         modes = [("inout" if binding.mutates else "in", this, this)] if this is not None else []
-        modes += [_in(t) for t in args]
+        modes += [("inout", t, t) if i in written else _in(t) for i, t in enumerate(args)]
         key = (*(() if this is None else (this,)), *full)
+        if written:  # _StructMutations calls the mutator instead, and stores the arguments
+            binding.written[full] = written
         binding.rows[key] = row or (shim, binding.what, ret or types.int8, tuple(modes), False)
         binding.results[key] = ret
         if binding.mutates:  # _StructWrites calls the mutator instead, and stores the receiver
@@ -262,10 +273,12 @@ class _TemplateBinding:
     """What a call spells: explicit template arguments by keyword, the C++ callee."""
 
     mutates = False  # a non-const method: its receiver is written back
+    writes = ()  # argument positions of non-const references (T&): written back
 
     def __init__(self, what, params):
         self.what, self.params, self.rows, self.results = what, tuple(params), {}, {}
         self.ahead = {}  # (argument types, explicit arguments): row of a shim in the glue
+        self.written = {}  # argument types: the positions written back
 
     def explicit(self, kws):
         """{name: C++ spelling} of the keyword template arguments, in declaration order."""
@@ -321,17 +334,50 @@ def _bind_template(registries, site, key, binding, recvr=None):
     return template
 
 
-def _function_template(site, name, doc, callee, params, ahead=()):
+def _mutator(site, binding):
+    """What _StructMutations calls for a call that writes back (a non-const method's receiver,
+    structs passed to ``T&``): returns (result, *updated arguments)."""
+    stub = _Stub(f"{binding.what} (writes)", binding.what)
+
+    class Mutator(_AbstractTemplate):
+        key = stub
+
+        def generic(self, args, kws):
+            ret = binding.results.get(tuple(args), False)
+            if ret is False:
+                return None
+            written = binding.written.get(tuple(args), (0,))  # (a method: its receiver)
+            updated = [args[i] for i in written]
+            return _signature(types.Tuple((ret or types.none, *updated)), *args)
+
+    stub._numba_type = types.Function(Mutator)
+
+    def lower(context, builder, sig, args):
+        values = _call(context, builder, site, binding.rows[sig.args], args, sig.args)
+        result = values[0] if binding.results[sig.args] is not None else None
+        result = context.get_dummy_value() if result is None else result
+        return context.make_tuple(builder, sig.return_type, [result, *values[1:]])
+
+    site.registries.target.lower(stub, types.VarArg(types.Any))(lower)
+    return stub
+
+
+def _function_template(site, name, doc, callee, params, ahead=(), writes=()):
     """A Python name for a set of function templates (with the non-template overloads of the
     same C++ name: C++ overload resolution chooses among all of them). ``ahead``: instances in
-    the module's glue (config Template Instances): (explicit template arguments, row)."""
+    the module's glue (config Template Instances): (explicit template arguments, row).
+    ``writes``: positions of non-const references, where structs are written back."""
     stub = _Stub(name, doc)
     if _SIMULATOR:
         return stub
     binding = _FunctionTemplate(callee, params, callee)
+    binding.writes = tuple(writes)
     for explicit, row in ahead:  # by (argument types, explicit arguments), as typing finds them
         binding.ahead[(tuple(ty for _, ty, _ in row[3]), tuple(explicit))] = row
     template = _bind_template(site.registries, site, stub, binding)
+    if writes:  # what _StructMutations looks for on a function's typing template
+        template.numbast_abi, template.numbast_writes = _ABI, binding.written
+        template.numbast_mutator = _mutator(site, binding)
     stub._numba_type = types.Function(template)
     site.registries.typing.register_global(stub, stub._numba_type)
     return stub
