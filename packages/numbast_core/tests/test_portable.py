@@ -541,3 +541,23 @@ def test_files_in_the_include_dir_that_nothing_includes_are_not_read(tmp_path):
     sidecar = "pt_geo.sm_90.ltoir"
     assert (include / sidecar).read_bytes() == (clean.path.parent / sidecar).read_bytes()
     assert again.path.read_bytes() == result.path.read_bytes()
+
+
+def test_the_crt_headers_come_from_nvccs_wheel_where_no_crt_wheel_is_installed(
+    three_arch, tmp_path, monkeypatch
+):
+    """Found on the GPU machine: its CUDA wheels have cudart's headers without ``crt/`` (no
+    nvidia-cuda-crt wheel), so ``mma.h``'s ``#include "crt/mma.h"`` failed in NVRTC; nvcc's
+    wheel has them."""
+    from cuda import pathfinder
+
+    module = helpers.import_module(three_arch.path)
+    cudart, nvcc = tmp_path / "cudart", tmp_path / "nvcc"
+    cudart.mkdir()
+    (nvcc / "crt").mkdir(parents=True)
+    dirs = {"cudart": str(cudart), "nvcc": str(nvcc)}
+    monkeypatch.setattr(pathfinder, "find_nvidia_header_directory", dirs.get)
+    assert module._cuda_include_dirs()[0] == str(cudart)
+    assert module._cuda_include_dirs()[-1] == str(nvcc)
+    (cudart / "crt").mkdir()  # a crt wheel: nvcc's folder is not added
+    assert str(nvcc) not in module._cuda_include_dirs()

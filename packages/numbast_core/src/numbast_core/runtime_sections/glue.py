@@ -17,7 +17,9 @@ def _cuda_include_dirs():
     from cuda import pathfinder
 
     cccl = pathfinder.locate_nvidia_header_directory("cccl")
-    found = (pathfinder.find_nvidia_header_directory("cudart"), cccl and cccl.abs_path)
+    found = [pathfinder.find_nvidia_header_directory("cudart"), cccl and cccl.abs_path]
+    if found[0] and not _os.path.isdir(_os.path.join(found[0], "crt")):  # no nvidia-cuda-crt
+        found.append(pathfinder.find_nvidia_header_directory("nvcc"))  # wheel: nvcc's crt/
     return [d for d in found if d]
 
 
