@@ -56,12 +56,13 @@ TEMPLATES = (
 def adapt(plan: BindingPlan) -> BindingPlan:
     """``plan`` as the numba-cuda-mlir backend binds it: what numba-cuda-mlir cannot take moves
     to ``skipped`` with the reason (conversions to CUDA vector types, templates)."""
-    skipped = [
-        Skipped("function template", sig, TEMPLATES)
+    skipped = [  # (with the functions that take class template instances)
+        Skipped("function template" if sig.startswith("template") else "function", sig, TEMPLATES)
         for t in plan.function_templates
         for sig in (*t.signatures, *(o.cxx_signature for _, o in t.ahead))
     ]
     skipped += [Skipped("class template", t.signature, TEMPLATES) for t in plan.class_templates]
+    skipped += [Skipped("tag type", t.cxx_name, TEMPLATES) for t in plan.tags]
     skipped += [
         Skipped("operator", o.cxx_signature, VECTOR_CONVERSION)
         for op in plan.operators
@@ -80,6 +81,8 @@ def adapt(plan: BindingPlan) -> BindingPlan:
         plan,
         function_templates=(),
         class_templates=(),
+        tags=(),
+        template_natives=(),
         structs=tuple(structs),
         operators=tuple(op for op in plan.operators if not isinstance(op.operator, Vector)),
         skipped=(*plan.skipped, *skipped),
