@@ -632,25 +632,34 @@ WARP_REDUCE = Case(
 OWN_DECLARED = Case(
     name="own_declared_template",
     what="own_api.cuh: a class template declared only, through its explicit specialisations "
-    "(tag types, a defaulted argument); instances written through T& and passed with an enum",
+    "(tag types, a defaulted argument); instances written through T& (functions, a function "
+    "template), returned, passed with an enum; a template joining a plain overload set",
     modules=OWN,
     buffers=(
         Buffer("x", "int32", N, "small"),
         Buffer("r_float", "float32", N, output=True),
         Buffer("r_int", "int32", N, output=True),
+        Buffer("r_total", "int64", N, output=True),
     ),
     numba="""\
-def kernel(x, r_float, r_int):
+def kernel(x, r_float, r_int, r_total):
     i = cuda.grid(1)
     v = types.float32(x[i])
     lo = own.Frag(Tag=own.LowTag, N=2, T=types.float32)
     own.fill(lo, v)
     hi = own.Frag(Tag=own.HighTag, N=2, T=types.float32)
     own.fill(hi, v + types.float32(1))
-    r_float[i] = own.combine(lo, own.Combine.Sum) + own.combine(hi, own.Combine.Product)
+    made = own.make_high(v)
+    own.scale_all(made, types.float32(3))
+    both = own.combine(lo, own.Combine.Sum) + own.combine(hi, own.Combine.Product)
+    r_float[i] = both + own.combine(made, own.Combine.Sum)
     three = own.Frag(Tag=own.LowTag, N=3)
     own.fill(three, v)
     r_int[i] = own.combine(three, own.Combine.Product)
+    acc = own.Accumulator()
+    own.accumulate(acc, x[i])
+    own.halve(acc, 2)
+    r_total[i] = acc.total
 """,
     cxx="""\
     int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -659,10 +668,17 @@ def kernel(x, r_float, r_int):
     fill(lo, v);
     Frag<HighTag, 2, float> hi;
     fill(hi, v + 1.0f);
-    r_float[i] = combine(lo, Combine::Sum) + combine(hi, Combine::Product);
+    Frag<HighTag, 2, float> made = make_high(v);
+    scale_all(made, 3.0f);
+    float both = combine(lo, Combine::Sum) + combine(hi, Combine::Product);
+    r_float[i] = both + combine(made, Combine::Sum);
     Frag<LowTag, 3> three;
     fill(three, v);
     r_int[i] = combine(three, Combine::Product);
+    Accumulator acc = Accumulator();
+    accumulate(&acc, x[i]);
+    halve(acc, 2);
+    r_total[i] = acc.total;
 """,
     grid=BLOCKS,
     block=THREADS,

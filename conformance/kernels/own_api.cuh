@@ -78,3 +78,15 @@ __device__ inline std::int32_t combine(const Frag<LowTag, 3>& f, Combine how) {
     return how == Combine::Sum ? f.x[0] + f.x[1] + f.x[2] : f.x[0] * f.x[1] - f.x[2];
 }
 template <typename T> struct NeverDefined;  // no instances: skipped, with the reason
+// an instance returned by value; a function template writing through T&; a template joining a
+// plain function's overload set (halve(Accumulator&) above): C++ picks among all of them
+__device__ inline Frag<HighTag, 2, float> make_high(float v) {
+    Frag<HighTag, 2, float> f;
+    f.x[0] = v;
+    f.x[1] = v + 0.25f;
+    return f;
+}
+template <typename T> __device__ void scale_all(T& f, float k) { f.x[0] *= k; f.x[1] *= k; }
+template <typename T> __device__ void halve(T& a, int times) {
+    for (int i = 0; i < times; ++i) a.total /= 2;
+}

@@ -73,6 +73,9 @@ def test_plan_binds_the_template_its_tags_and_the_functions_taking_instances(own
     calls = {t.python_name: t for t in plan.function_templates}
     assert calls["fill"].params == () and calls["fill"].writes == (0,)  # Frag<...>& f
     assert calls["combine"].writes == ()  # const Frag<...>&
+    assert calls["scale_all"].writes == (0,)  # template <typename T> ... (T& f, float k)
+    assert calls["halve"].also_function and calls["halve"].writes == (0,)  # + halve(Accumulator&)
+    assert calls["make_high"].signatures == ("Frag<HighTag, 2, float> make_high(float v)",)
     assert len(calls["combine"].signatures) == 3
     rows = {(r.kind, r.cxx_name): r for r in plan.rows()}
     assert rows[("tag type", "::LowTag")].status == "bound"
@@ -106,6 +109,21 @@ def test_a_reference_argument_is_written_back_and_an_enum_converts(own):
     ) in sigs
     assert (("Frag<::LowTag, 3, void>", "float32"), "Tuple(none, Frag<::LowTag, 3, void>)") in sigs
     assert any(args[1].startswith("IntEnum") for args, _ in sigs if args[0].startswith("Frag"))
+
+
+def test_a_call_writing_back_takes_no_explicit_template_arguments(own):
+    from numba.core.errors import TypingError
+    from numba.cuda import types
+
+    module = helpers.import_module(own.path)
+    source = (
+        "def f(out, v):\n"
+        "    made = make_high(v)\n"
+        "    scale_all(made, v, T=types.float32)\n"
+        "    out[0] = combine(made, Combine.Sum)\n"
+    )
+    with pytest.raises(TypingError, match="takes no explicit template arguments: C"):
+        helpers.compile_and_link(_kernel(module, source), (types.float32[:], types.float32))
 
 
 def test_a_tag_is_not_a_value(own):

@@ -100,15 +100,22 @@ def takes_instances(fn: Function, classes: frozenset[str]) -> bool:
     return any(_instance_of(t) in classes for t in types)
 
 
-def _written(fns: Iterable[Function]) -> tuple[int, ...]:
-    """Positions where some overload takes a non-const reference to a class: what the callee
-    writes there is written back to the kernel's variable."""
+def _written(overloads: Iterable[FunctionTemplate]) -> tuple[int, ...]:
+    """Positions where some overload takes a non-const reference to a class (or to a type
+    parameter, which may be one): what the callee writes there is written back to the kernel's
+    variable when it holds a bound struct or instance."""
+
+    def to_class(t: Type, params: set[str]) -> bool:
+        if not t.is_lvalue_ref or t.is_const or t.pointee is None:
+            return False
+        pointee = t.pointee.spelling
+        return t.pointee.kind == "RECORD" or "<" in pointee or pointee in params
+
     return tuple(sorted({
         i
-        for fn in fns
-        for i, p in enumerate(fn.params)
-        if p.type.is_lvalue_ref and not p.type.is_const and p.type.pointee is not None
-        and (p.type.pointee.kind == "RECORD" or "<" in p.type.pointee.spelling)
+        for o in overloads
+        for i, p in enumerate(o.function.params)
+        if to_class(p.type, {t.name for t in o.template_params if t.kind is TemplateParamKind.TYPE})
     }))  # fmt: skip
 
 
@@ -180,7 +187,7 @@ def plan_function_templates(
         if also:
             signatures += tuple(dict.fromkeys(o.cxx_signature for o in plain[cxx].overloads))
         same = [f for f in decls.functions if f.qualified_name == cxx] if also else []
-        writes = _written([*(t.function for t in group), *same])
+        writes = _written([*group, *(FunctionTemplate((), f) for f in same)])
         bound.append(FunctionTemplateBinding(py, callee, params, signatures, also,
                                              writes=writes))  # fmt: skip
     return bound
