@@ -186,3 +186,28 @@ def f(A, B, C):
         "wmma.mma.sync.aligned.row.col.m16n16k16.f32.f32",
         "wmma.store.d.sync.aligned.col.m16n16k16.global.f32",
     }
+
+
+def test_instances_spelled_without_inline_namespaces_are_recognised(tmp_path):
+    """clang spells a parameter ``lib::Box<int>&`` for ``lib::v1::Box`` (as libcu++'s
+    ``cuda::barrier<...>&`` for ``cuda::__4::barrier``): the function still joins the C++
+    resolved ones, and a kernel's call links."""
+    import numbast_core
+    from numba.cuda import types
+
+    (tmp_path / "inl.cuh").write_text(
+        "#pragma once\n"
+        "namespace lib { inline namespace v1 {\n"
+        "template <typename T> struct Box { T v; };\n"
+        "__device__ inline void put(Box<int>& b, int x) { b.v = 2 * x; }\n"
+        "} }\n"
+    )
+    (tmp_path / "inl.yml").write_text(
+        "Entry Point: inl.cuh\nFile List: [inl.cuh]\nGPU Arch: [sm_90]\n"
+    )
+    result = numbast_core.generate(numbast_core.load_config(tmp_path / "inl.yml"), tmp_path)
+    calls = {t.python_name: t for t in result.plan.function_templates}
+    assert calls["put"].cxx_name == "::lib::put" and calls["put"].writes == (0,)
+    module = helpers.import_module(result.path)
+    source = "def f(out, x):\n    b = Box(T=types.int32)\n    put(b, x)\n    out[0] = b.v\n"
+    helpers.compile_and_link(_kernel(module, source), (types.int32[:], types.int32), types.void)

@@ -86,7 +86,7 @@ def build(
     structs, struct_operators = plan_structs(config, names, known, skipped)
     errors += primitive_model_errors(config, structs)
     classes = bindable_class_templates(config, decls)
-    by_instance = [takes_instances(f, classes) for f in decls.functions]
+    by_instance = [takes_instances(f, classes, decls.inline_namespaces) for f in decls.functions]
     instance_calls = [f for f, yes in zip(decls.functions, by_instance) if yes]
     plain = replace(
         decls, functions=tuple(f for f, y in zip(decls.functions, by_instance) if not y)

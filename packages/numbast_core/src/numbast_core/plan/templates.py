@@ -74,30 +74,31 @@ def _function_signature(t: FunctionTemplate) -> str:
     return f"{head}{fn.return_type.spelling} {fn.qualified_name}({params})"
 
 
-def _instance_of(t: Type) -> str:
-    """The qualified name of the class template whose instance ``t`` is (under references,
-    pointers and const), or ""."""
+def _instance_of(t: Type, inline: tuple[str, ...]) -> str:
+    """The portable name of the class template whose instance ``t`` is (under references,
+    pointers and const), or "". (clang may spell it without inline namespaces:
+    ``cuda::barrier<...>`` for ``cuda::__4::barrier``.)"""
     name = t.unqualified_non_ref_type_name
-    return name.partition("<")[0].strip() if "<" in name else ""
+    return portable_name(name.partition("<")[0].strip().lstrip(":"), inline) if "<" in name else ""
 
 
 def bindable_class_templates(config: Config, decls: Declarations) -> frozenset[str]:
-    """Qualified names of the class templates that have instances to bind: defined ones, and
+    """Portable names of the class templates that have instances to bind: defined ones, and
     declared-only ones that are specialised (wmma's ``fragment``)."""
     specialised = {s.template_name for s in decls.class_template_specializations}
     return frozenset(
-        t.record.qualified_name
+        portable_name(t.record.qualified_name, decls.inline_namespaces)
         for t in decls.class_templates
         if _class_skip_reason(config, t) is None
         and (t.is_defined or t.record.qualified_name in specialised)
     )
 
 
-def takes_instances(fn: Function, classes: frozenset[str]) -> bool:
+def takes_instances(fn: Function, classes: frozenset[str], inline: tuple[str, ...]) -> bool:
     """Whether ``fn`` takes or returns an instance of one of ``classes``: Numba has no type for
     it before a kernel is compiled, so C++ resolves the call then, as for a template."""
     types = [p.type for p in fn.params] + [fn.return_type]
-    return any(_instance_of(t) in classes for t in types)
+    return any(_instance_of(t, inline) in classes for t in types)
 
 
 def _written(overloads: Iterable[FunctionTemplate]) -> tuple[int, ...]:
