@@ -92,10 +92,8 @@ class _Glue:
 
     def _sources(self):
         """[(header, its sha256 now or None)] of the headers recorded at generation."""
-        read = (_read(_os.path.join(self.origin, p)) for p in sorted(self.sources))
-        return [
-            (p, d and _hashlib.sha256(d).hexdigest()) for p, d in zip(sorted(self.sources), read)
-        ]
+        read = {p: _read(_os.path.join(self.origin, p)) for p in sorted(self.sources)}
+        return [(p, d and _hashlib.sha256(d).hexdigest()) for p, d in read.items()]
 
     def _dirs(self):
         cuda = _cuda_include_dirs()
