@@ -85,3 +85,10 @@ struct bits { unsigned a : 3; unsigned b : 5; };
 union u { int i; float f; };
 // @construct box: class template (instantiated when a kernel is compiled)
 template <typename T> struct box { T value; };
+// @construct tag_t: record declared and never defined (a tag type: a template argument)
+struct tag_t;
+// @construct frag: class template declared only, used through its explicit specialisations
+template <typename Tag, int N> struct frag;
+template <> struct frag<tag_t, 2> { float x[2]; };
+// @construct fill_frag: function taking a class template instance (resolved at kernel compile)
+__device__ inline void fill_frag(frag<tag_t, 2>& f, float v) { f.x[0] = v; f.x[1] = 2 * v; }

@@ -78,7 +78,7 @@ def test_plan_binds_the_template_its_tags_and_the_functions_taking_instances(own
     assert calls["make_high"].signatures == ("Frag<HighTag, 2, float> make_high(float v)",)
     assert len(calls["combine"].signatures) == 3
     rows = {(r.kind, r.cxx_name): r for r in plan.rows()}
-    assert rows[("tag type", "::LowTag")].status == "bound"
+    assert rows[("tag type", "LowTag")].status == "bound"
     assert rows[("function", "void fill(Frag<LowTag, 3> & f, float v)")].python_name == "fill"
     skipped = {s.cxx_name: s.reason for s in plan.skipped}
     assert skipped["NeverDefined"] == (

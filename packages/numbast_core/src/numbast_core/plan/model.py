@@ -342,6 +342,6 @@ class BindingPlan:
         rows += [
             _bound_row("class template", t.signature, t.python_name) for t in self.class_templates
         ]
-        rows += [_bound_row("tag type", t.cxx_name, t.python_name) for t in self.tags]
+        rows += [_bound_row("tag type", t.cxx_name.lstrip(":"), t.python_name) for t in self.tags]
         rows += [PlanRow(s.kind, s.cxx_name, "", "skipped", s.reason) for s in self.skipped]
         return tuple(rows)

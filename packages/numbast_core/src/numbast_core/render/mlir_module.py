@@ -62,7 +62,7 @@ def adapt(plan: BindingPlan) -> BindingPlan:
         for sig in (*t.signatures, *(o.cxx_signature for _, o in t.ahead))
     ]
     skipped += [Skipped("class template", t.signature, TEMPLATES) for t in plan.class_templates]
-    skipped += [Skipped("tag type", t.cxx_name, TEMPLATES) for t in plan.tags]
+    skipped += [Skipped("tag type", t.cxx_name.lstrip(":"), TEMPLATES) for t in plan.tags]
     skipped += [
         Skipped("operator", o.cxx_signature, VECTOR_CONVERSION)
         for op in plan.operators
