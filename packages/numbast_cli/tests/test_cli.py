@@ -323,6 +323,20 @@ def test_check_cuda_fp8_conformance_config(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cuda_fp8.py").is_file()
     assert "functions" in result.stderr and "check: " in result.stderr
+    assert "not checked" not in result.stderr  # (no templates)
+
+
+def test_check_says_what_it_leaves_to_kernel_compile(runner, tmp_path):
+    """mma.h: the functions taking wmma fragments and the class templates are resolved by C++
+    when a kernel is compiled; --check names them instead of implying it checked them."""
+    config = Path(__file__).resolve().parents[3] / "conformance/corpus/mma.yml"
+    result = run(runner, "generate", config, "-o", tmp_path, "--check")
+    assert result.exit_code == 0, result.output
+    assert "check: 3 of 3 callables compile and link (sm_90)" in result.stderr
+    assert (
+        "not checked: 185 template or instance-taking overloads and 3 class templates, "
+        "resolved by C++ when a kernel is compiled"
+    ) in result.stderr
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .report import (
     skipped_detail_lines,
     stage_line,
     summary_lines,
+    unchecked_line,
 )
 
 # Console and check_progress are re-exported: they lived here before console.py.
@@ -133,6 +134,9 @@ def run_check(
             continue
         for line in lines:
             console.info(f"{line} ({arch})" if line is lines[0] else line)
+    unchecked = unchecked_line(binding_plan) if backend == "numba-cuda" else None
+    if unchecked:
+        console.info(unchecked)
     return code
 
 

@@ -144,3 +144,15 @@ def check_lines(report: Any, style: Style, verbose: bool = False, max_lines: int
             error_lines = [*error_lines[:max_lines], f"... ({cut} more lines; -v shows all)"]
         lines += [f"      {line}" for line in error_lines]
     return lines
+
+
+def unchecked_line(binding_plan: Any) -> str | None:
+    """What ``--check`` cannot compile ahead: templates and the functions taking class template
+    instances, which C++ resolves (and NVRTC compiles) when a kernel calls them."""
+    calls = sum(len(t.signatures) for t in binding_plan.function_templates)
+    classes = len(binding_plan.class_templates)
+    if not calls + classes:
+        return None
+    what = [plural(calls, "template or instance-taking overload")] if calls else []
+    what += [plural(classes, "class template")] if classes else []
+    return f"not checked: {' and '.join(what)}, resolved by C++ when a kernel is compiled"
