@@ -633,7 +633,8 @@ OWN_DECLARED = Case(
     name="own_declared_template",
     what="own_api.cuh: a class template declared only, through its explicit specialisations "
     "(tag types, a defaulted argument); instances written through T& (functions, a function "
-    "template), returned, passed with an enum; a template joining a plain overload set",
+    "template, one bound ahead), returned, passed with an enum; a template joining a plain "
+    "overload set",
     modules=OWN,
     buffers=(
         Buffer("x", "int32", N, "small"),
@@ -658,7 +659,7 @@ def kernel(x, r_float, r_int, r_total):
     r_int[i] = own.combine(three, own.Combine.Product)
     acc = own.Accumulator()
     own.accumulate(acc, x[i])
-    own.halve(acc, 2)
+    own.halve(acc, types.int32(2))
     r_total[i] = acc.total
 """,
     cxx="""\

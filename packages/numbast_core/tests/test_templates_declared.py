@@ -111,6 +111,30 @@ def test_a_reference_argument_is_written_back_and_an_enum_converts(own):
     assert any(args[1].startswith("IntEnum") for args, _ in sigs if args[0].startswith("Frag"))
 
 
+def test_an_instance_bound_ahead_writes_back_its_reference_argument(own):
+    """own_api.yml binds ``halve<Accumulator>(T&, int)`` ahead (Template Instances): its row
+    takes the struct in and out, and a kernel's call uses it (no NVRTC) through the mutator."""
+    from numba.cuda import types
+
+    halve = {t.python_name: t for t in own.plan.function_templates}["halve"]
+    ((_, overload),) = halve.ahead
+    assert [p.mode for p in overload.params] == ["inout", "in"]
+    module = helpers.import_module(own.path)
+    source = (
+        "def f(out, x):\n"
+        "    acc = Accumulator()\n"
+        "    accumulate(acc, x)\n"
+        "    halve(acc, types.int32(2))\n"
+        "    out[0] = acc.total\n"
+    )
+    cres = helpers.compile_and_link(
+        _kernel(module, source), (types.int64[:], types.int32), types.void
+    )
+    sigs = {(tuple(map(str, s.args)), str(s.return_type)) for s in cres.fndesc.calltypes.values()}
+    assert (("Accumulator", "int32"), "Tuple(none, Accumulator)") in sigs
+    assert module._templates.nvrtc_calls == 0
+
+
 def test_a_call_writing_back_takes_no_explicit_template_arguments(own):
     from numba.core.errors import TypingError
     from numba.cuda import types

@@ -101,7 +101,7 @@ def build(
         config, decls, functions, taken, skipped, instance_calls
     )
     class_templates = plan_class_templates(config, decls, taken, skipped)
-    tags = plan_tags(decls, taken) if class_templates else []
+    tags = plan_tags(decls, taken) if class_templates else []  # (for their type arguments)
     skip_member_templates(decls, skipped)
     joined = {t.python_name for t in function_templates if t.also_function}
     functions = [f for f in functions if f.python_name not in joined]
@@ -128,5 +128,5 @@ def build(
         function_templates=tuple(function_templates),
         class_templates=tuple(class_templates),
         tags=tuple(tags),
-        template_natives=declared_natives(decls) if class_templates else (),
+        template_natives=declared_natives(decls) if function_templates or class_templates else (),
     )

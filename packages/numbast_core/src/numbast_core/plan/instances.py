@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..config import Config
 from .model import BindingPlan, FunctionTemplateBinding, OverloadPlan, ParamPlan
 from .names import shim_name
-from .refs import Pointer, Scalar, TypeRef
+from .refs import Pointer, Scalar, StructRef, TypeRef
 from .shims import Passing, ShimArg, ShimKind, ShimSpec
 from .typemap import _VECTOR_ELEMENTS, BUILTINS, NATIVE_TYPES, vector_type
 
@@ -112,7 +112,12 @@ def _overload(plan: BindingPlan, inst: ResolvedInstance, result: tuple[str, Type
             ShimArg(f"a{i}", c, Passing.MUTABLE_POINTER) for i, (c, _) in enumerate(inst.arguments)
         ),
     )
-    params = tuple(ParamPlan(f"a{i}", c, "in", ref) for i, (c, ref) in enumerate(inst.arguments))
+    # a bound struct at a position the template takes by non-const reference is written back
+    writes = inst.template.writes
+    params = tuple(
+        ParamPlan(f"a{i}", c, "inout" if i in writes and isinstance(ref, StructRef) else "in", ref)
+        for i, (c, ref) in enumerate(inst.arguments)
+    )
     signature = f"{result[0] if result else 'void'} {inst.callee.lstrip(':')}({args})"
     return OverloadPlan(shim, inst.template.cxx_name, signature, result and result[1], params, spec)
 

@@ -223,17 +223,18 @@ class _CallSite(_AbstractTemplate):
         site, binding = self.site, self.binding
         args = tuple(types.unliteral(a) for a in args)
         explicit = binding.explicit(kws)
-        # a bound struct or instance passed to a non-const reference (T&) is written back
+        given = tuple(getattr(kws[k], "instance_type", explicit[k]) for k in explicit)
+        row = binding.ahead.get((args, given))
+        # a bound struct or instance passed to a T& is written back (bound ahead: its inouts)
         ours = [getattr(t, "numbast_abi", None) == _ABI for t in args]
         written = [i for i in binding.writes if i < len(args) and ours[i]]
+        written = written if row is None else [i for i, m in enumerate(row[3]) if m[0] == "inout"]
         if written and explicit:  # (the mutator is typed from the positional arguments)
             what = f"{binding.what}: a call that writes back its T& arguments"
             raise _TypingError(f"{what} takes no explicit template arguments: C++ deduces them")
         this = getattr(self, "this", None)
         params = ([] if this is None else [this]) + list(args)
         cxx = [site.cxx(t, binding.what) for t in params]
-        given = tuple(getattr(kws[k], "instance_type", explicit[k]) for k in explicit)
-        row = binding.ahead.get((args, given))
         if row is not None:  # bound ahead: in the module's glue, no NVRTC compile
             ret, shim = row[2], row[0]
         else:
@@ -353,10 +354,12 @@ def _mutator(site, binding):
     stub._numba_type = types.Function(Mutator)
 
     def lower(context, builder, sig, args):
-        values = _call(context, builder, site, binding.rows[sig.args], args, sig.args)
+        row = binding.rows[sig.args]
+        values = _call(context, builder, site, row, args, sig.args)
         result = values[0] if binding.results[sig.args] is not None else None
         result = context.get_dummy_value() if result is None else result
-        return context.make_tuple(builder, sig.return_type, [result, *values[1:]])
+        # (a void row bound ahead has no result slot; one spelled at kernel compile has a byte)
+        return context.make_tuple(builder, sig.return_type, [result, *values[row[2] is not None :]])
 
     site.registries.target.lower(stub, types.VarArg(types.Any))(lower)
     return stub
