@@ -57,10 +57,20 @@ def test_without_the_mapping_nvrtc_cannot_open_cstdint():
     assert not ok and 'cannot open source file "cstdint"' in log
 
 
+def _probe_including(names) -> str:
+    includes = "".join(f"#include <{name}>\n" for name in names)
+    return includes + 'extern "C" __device__ int probe() { return 0; }\n'
+
+
+def test_the_forwarders_compile_together_with_nvrtc():
+    ok, log = _nvrtc_compile(_probe_including(stdcompat.STD_HEADERS), stdcompat.std_headers())
+    assert ok, log
+
+
+@pytest.mark.slow  # (one NVRTC compile each; all of them together: the test above)
 @pytest.mark.parametrize("name", stdcompat.STD_HEADERS)
-def test_each_forwarder_compiles_with_nvrtc(name):
-    source = f'#include <{name}>\nextern "C" __device__ int probe() {{ return 0; }}\n'
-    ok, log = _nvrtc_compile(source, stdcompat.std_headers())
+def test_each_forwarder_compiles_alone_with_nvrtc(name):
+    ok, log = _nvrtc_compile(_probe_including([name]), stdcompat.std_headers())
     assert ok, log
 
 

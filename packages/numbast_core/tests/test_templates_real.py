@@ -184,6 +184,9 @@ def test_gpu_cases_compile_and_link_sm90(std, curand):
     assert _nvrtc_failures("curand_kernel.h", kernels, dirs) == []
 
 
+# CCCL's headers: ~13 s of the default tier's 2-core time (parse 3.6 s, glue, one kernel), so in
+# the slow tier; the GPU tier runs the same kernel (test_gpu_templates_real).
+@pytest.mark.slow
 def test_cub_warp_reduce_with_temp_storage_in_shared_memory(cub):
     from numba.cuda import types
     from test_gpu_templates_real import CUB_CXX, CUB_NUMBA

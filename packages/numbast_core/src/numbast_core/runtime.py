@@ -58,11 +58,16 @@ def runtime_text(features: frozenset[str] | set[str] = frozenset()) -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-def runtime_names() -> frozenset[str]:
+def _section_trees() -> list[ast.Module]:
+    return [ast.parse(_source(s)) for s in (*ALWAYS, *SECTIONS)]
+
+
+def runtime_names(trees: list[ast.Module] | None = None) -> frozenset[str]:
     """Top-level names of every section (``_function``, ``_Glue``, its imports, ...): the names
-    a binding must not take, whatever sections its module includes."""
+    a binding must not take, whatever sections its module includes. ``trees``: the sections
+    parsed (``_section_trees()``), when the caller has them."""
     names: set[str] = set()
-    statements = [node for s in (*ALWAYS, *SECTIONS) for node in ast.parse(_source(s)).body]
+    statements = [node for tree in trees or _section_trees() for node in tree.body]
     while statements:
         node = statements.pop()
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -76,14 +81,20 @@ def runtime_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def runtime_builtins() -> frozenset[str]:
+def runtime_builtins(trees: list[ast.Module] | None = None) -> frozenset[str]:
     """Python builtins the runtime reads through module globals (``len``, ``zip``, ...): a
     binding of that name would replace them for the runtime, so it must not take it. Other
     builtin names (``sum``, ``next``) are free for bindings."""
     available = set(dir(builtins))
     return frozenset(
         node.id
-        for s in (*ALWAYS, *SECTIONS)
-        for node in ast.walk(ast.parse(_source(s)))
+        for tree in trees or _section_trees()
+        for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in available
     )
+
+
+def reserved_names() -> frozenset[str]:
+    """``runtime_names() | runtime_builtins()``, the sections parsed once."""
+    trees = _section_trees()
+    return runtime_names(trees) | runtime_builtins(trees)

@@ -10,6 +10,17 @@ import sys
 from pathlib import Path
 
 
+def _ruff_command() -> list[str]:
+    """The ruff binary itself (``python -m ruff`` starts an interpreter first: ~45 ms more per
+    call on the 2-core box), else ``python -m ruff``."""
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        return [os.fsdecode(find_ruff_bin())]
+    except Exception:  # (an older or repackaged ruff)
+        return [sys.executable, "-m", "ruff"]
+
+
 def ruff_format(text: str) -> tuple[str, bool]:
     """``text`` formatted by ``ruff format`` when ruff is installed; never fails.
 
@@ -17,19 +28,10 @@ def ruff_format(text: str) -> tuple[str, bool]:
     """
     if importlib.util.find_spec("ruff") is None:
         return text, False
+    options = ["format", "--quiet", "--isolated", "--line-length", "100", "-"]
     try:
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ruff",
-                "format",
-                "--quiet",
-                "--isolated",
-                "--line-length",
-                "100",
-                "-",
-            ],
+            [*_ruff_command(), *options],
             input=text,
             capture_output=True,
             text=True,

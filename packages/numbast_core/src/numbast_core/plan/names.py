@@ -6,7 +6,7 @@ import keyword
 import re
 from collections.abc import Iterable
 
-from ..runtime import runtime_builtins, runtime_names
+from ..runtime import reserved_names
 
 # Names the generated module itself defines (the runtime's, and those the renderer adds), and
 # the builtins the runtime reads through module globals (``len``: a binding of that name would
@@ -15,8 +15,7 @@ from ..runtime import runtime_builtins, runtime_names
 RESERVED_NAMES = frozenset(
     {"types", "install", "typing_registry", "target_registry", "_glue", "_registries", "_shared"}
     | {"_templates"}
-    | runtime_builtins()
-    | runtime_names()
+    | reserved_names()
 )
 
 
