@@ -68,7 +68,10 @@ def test_cuda_std_min_max_types(std):
             assert cres.signature.return_type == ty
 
 
-@pytest.mark.parametrize("scalar", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "scalar",
+    ["float32", pytest.param("float64", marks=pytest.mark.slow)],  # (the same path)
+)
 def test_cuda_std_complex_arithmetic_and_functions(std, scalar):
     from numba.cuda import types
 
