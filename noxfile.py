@@ -29,10 +29,11 @@ nox.options.sessions = ["tests", "lint"]
 # it spreads the file's tests over. (``--dist loadgroup`` would pick files, but with pytest 9.2
 # it ignores ``xdist_group`` marks: pytest-xdist issue 1386.) Files go out in collection order
 # (``testpaths`` lists the folders with the longest files first), not most-tests-first, which
-# left the one-test, 20-second no-hijack file for last. One worker more than cores: tests wait
-# on the processes they start (fresh imports, check pools, ruff), and on the 2-core box three
-# workers ran the default tier in 134-137 s against 145-150 s for two (same hour).
-XDIST = ("-n", str((os.cpu_count() or 1) + 1), "--dist", "loadfile", "--no-loadscope-reorder")
+# left the one-test, 20-second no-hijack file for last. One worker per core: with a worker more
+# (which paid off while every process importing numba.cuda spent 0.7 s importing ml_dtypes 0.7,
+# see constraints.txt) the 2-core box ran the default tier slower in both back-to-back pairs
+# (three workers 114.8 s, two 109.6 s; three 130.8 s, two 127.2 s: the box's speed drifts).
+XDIST = ("-n", str(os.cpu_count() or 1), "--dist", "loadfile", "--no-loadscope-reorder")
 # Bytecode is written even where the environment says not to (this box sets
 # PYTHONDONTWRITEBYTECODE): otherwise every worker compiles the sources and pytest rewrites the
 # asserts of every test module again on every run (~2.5 s of each worker's collection).
