@@ -151,7 +151,7 @@ def test_runtime_lines_stay_within_budget(plain, plain_struct):
     assert _sections(plain_struct.path.read_text()) == {"structs", "writes"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: not reached yet (see bench/RESULTS.md)")
+@pytest.mark.xfail(strict=True, reason="issue 14's 300: not met, bench/RESULTS.md says why")
 def test_a_plain_module_carries_at_most_300_runtime_lines(plain_struct):
     assert _lines(plain_struct) <= 300, _lines(plain_struct)
 
