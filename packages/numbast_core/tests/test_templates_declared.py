@@ -46,6 +46,14 @@ def _kernel(module, source):
     return env["f"]
 
 
+def _call_signatures(module, source, argtypes) -> set:
+    """{(argument type names, result type name)} of every call in the kernel ``source``."""
+    from numba.cuda import types
+
+    cres = helpers.compile_and_link(_kernel(module, source), argtypes, types.void)
+    return {(tuple(map(str, s.args)), str(s.return_type)) for s in cres.fndesc.calltypes.values()}
+
+
 def _address_of():
     from numba.cuda import types
     from numba.cuda.extending import intrinsic
@@ -98,10 +106,7 @@ def test_a_reference_argument_is_written_back_and_an_enum_converts(own):
         "    fill(three, v)\n"
         "    out[0] = combine(lo, Combine.Product) + types.float32(combine(three, Combine.Sum))\n"
     )
-    cres = helpers.compile_and_link(
-        _kernel(module, source), (types.float32[:], types.float32), types.void
-    )
-    sigs = {(tuple(map(str, s.args)), str(s.return_type)) for s in cres.fndesc.calltypes.values()}
+    sigs = _call_signatures(module, source, (types.float32[:], types.float32))
     # each fill went through the mutator, which returns (result, the updated instance)
     assert (
         ("Frag<::LowTag, 2, float>", "float32"),
@@ -127,10 +132,7 @@ def test_an_instance_bound_ahead_writes_back_its_reference_argument(own):
         "    halve(acc, types.int32(2))\n"
         "    out[0] = acc.total\n"
     )
-    cres = helpers.compile_and_link(
-        _kernel(module, source), (types.int64[:], types.int32), types.void
-    )
-    sigs = {(tuple(map(str, s.args)), str(s.return_type)) for s in cres.fndesc.calltypes.values()}
+    sigs = _call_signatures(module, source, (types.int64[:], types.int32))
     assert (("Accumulator", "int32"), "Tuple(none, Accumulator)") in sigs
     assert module._templates.nvrtc_calls == 0
 
